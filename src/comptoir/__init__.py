@@ -1,0 +1,3 @@
+"""Comptoir: accounting and operations software for small businesses."""
+
+__version__ = "0.1.0"

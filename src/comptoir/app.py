@@ -1,0 +1,94 @@
+"""Builds the FastAPI application from the domain routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from importlib.resources import files
+
+from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+
+from comptoir import __version__
+from comptoir.audit import api as audit_api
+from comptoir.identity import api as identity_api
+from comptoir.identity import views as identity_views
+from comptoir.identity.service.tokens import AuthConfig
+from comptoir.kit.db import Database
+from comptoir.kit.settings import Settings, get_settings
+from comptoir.mail import api as mail_api
+from comptoir.mail import views as mail_views
+from comptoir.server import health, problems
+from comptoir.server.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from comptoir.web import pages
+
+DESCRIPTION = """
+Comptoir's REST API. Authenticate with `POST /api/v1/auth/login` and send the access
+token as `Authorization: Bearer <token>`. Errors are RFC 9457 problem documents
+(`application/problem+json`) with a stable `code`.
+"""
+
+
+def create_app(
+    settings: Settings | None = None, database: Database | None = None, *, worker: bool = False
+) -> FastAPI:
+    settings = settings or get_settings()
+    database = database or Database(settings.effective_database_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        stop = None
+        if worker:
+            from comptoir.worker.runner import start_in_thread
+
+            thread, stop = start_in_thread(database, settings)
+        try:
+            yield
+        finally:
+            if stop is not None:
+                stop.set()
+                thread.join(timeout=10)
+
+    app = FastAPI(
+        title="Comptoir API",
+        version=__version__,
+        description=DESCRIPTION,
+        openapi_url="/api/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.database = database
+    app.state.auth_config = AuthConfig(
+        secret_key=settings.resolved_secret_key(),
+        base_url=settings.base_url,
+        access_token_ttl=timedelta(minutes=settings.access_token_minutes),
+        refresh_token_ttl=timedelta(days=settings.refresh_token_days),
+        web_session_ttl=timedelta(days=settings.web_session_days),
+    )
+    problems.install(app)
+    for router in (
+        identity_api.auth, identity_api.orgs, identity_api.team, audit_api.router,
+        mail_api.router, health.router, identity_views.router, mail_views.router,
+        pages.router,
+    ):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=str(files("comptoir.web") / "static")),
+              name="static")
+
+    @app.get("/api/docs", include_in_schema=False)
+    def swagger() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/api/openapi.json", title="Comptoir API",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/vendor/swagger-ui/favicon-32x32.png",
+        )
+
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware, trusted_proxies=settings.trusted_proxies)
+    return app

@@ -1,0 +1,1 @@
+"""Identity services: accounts, sessions, organizations, members and invitations."""

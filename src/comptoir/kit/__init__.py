@@ -1,0 +1,1 @@
+"""Shared building blocks with no knowledge of any business domain."""

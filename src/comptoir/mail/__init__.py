@@ -1,0 +1,1 @@
+"""Outgoing e-mail: SMTP when configured, ``.eml`` files in the data directory otherwise."""

@@ -1,0 +1,1 @@
+"""The background worker: outbox dispatch, job execution and periodic tasks."""
