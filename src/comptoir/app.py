@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -24,6 +25,7 @@ from comptoir.mail import views as mail_views
 from comptoir.server import health, problems
 from comptoir.server.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from comptoir.web import pages
+from comptoir.worker.runner import start_in_thread
 
 DESCRIPTION = """
 Comptoir's REST API. Authenticate with `POST /api/v1/auth/login` and send the access
@@ -42,8 +44,6 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         stop = None
         if worker:
-            from comptoir.worker.runner import start_in_thread
-
             thread, stop = start_in_thread(database, settings)
         try:
             yield
@@ -72,18 +72,26 @@ def create_app(
     )
     problems.install(app)
     for router in (
-        identity_api.auth, identity_api.orgs, identity_api.team, audit_api.router,
-        mail_api.router, health.router, identity_views.router, mail_views.router,
+        identity_api.auth,
+        identity_api.orgs,
+        identity_api.team,
+        audit_api.router,
+        mail_api.router,
+        health.router,
+        identity_views.router,
+        mail_views.router,
         pages.router,
     ):
         app.include_router(router)
-    app.mount("/static", StaticFiles(directory=str(files("comptoir.web") / "static")),
-              name="static")
+    app.mount(
+        "/static", StaticFiles(directory=str(files("comptoir.web") / "static")), name="static"
+    )
 
     @app.get("/api/docs", include_in_schema=False)
     def swagger() -> HTMLResponse:
         return get_swagger_ui_html(
-            openapi_url="/api/openapi.json", title="Comptoir API",
+            openapi_url="/api/openapi.json",
+            title="Comptoir API",
             swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
             swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
             swagger_favicon_url="/static/vendor/swagger-ui/favicon-32x32.png",
@@ -92,3 +100,8 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware, trusted_proxies=settings.trusted_proxies)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """Factory for ``uvicorn --factory`` with several processes (``comptoir serve --workers``)."""
+    return create_app(worker=os.environ.get("COMPTOIR_RUN_WORKER", "1") == "1")

@@ -32,9 +32,16 @@ def list_audit_events(
     """Newest first. Pass `next_cursor` back as `cursor` for the next page."""
     page = service.list_events(
         session,
-        service.AuditFilter(action=action, actor_user_id=actor_user_id, target_type=target_type,
-                            target_id=target_id, since=since, until=until),
-        limit=limit, cursor=cursor,
+        service.AuditFilter(
+            action=action,
+            actor_user_id=actor_user_id,
+            target_type=target_type,
+            target_id=target_id,
+            since=since,
+            until=until,
+        ),
+        limit=limit,
+        cursor=cursor,
     )
     return schemas.AuditEventPage(
         items=[schemas.AuditEventOut.model_validate(e) for e in page.items],

@@ -33,8 +33,11 @@ SignedInUser = Annotated[Principal, require_login()]
 
 def user_out(user: User) -> schemas.UserOut:
     return schemas.UserOut(
-        id=user.id, email=user.email, name=user.name,
-        email_verified=user.email_verified_at is not None, created_at=user.created_at,
+        id=user.id,
+        email=user.email,
+        name=user.name,
+        email_verified=user.email_verified_at is not None,
+        created_at=user.created_at,
     )
 
 
@@ -62,17 +65,24 @@ def _tokens(
 
 @auth.post("/register", status_code=status.HTTP_201_CREATED, summary="Sign up")
 @public
-def register(body: schemas.RegisterRequest, session: DbSession, config: Config) -> schemas.TokenResponse:
+def register(
+    body: schemas.RegisterRequest, session: DbSession, config: Config
+) -> schemas.TokenResponse:
     """Create an account and its organization; the caller becomes its owner.
 
     A confirmation link is e-mailed to the address. 409 `email_taken` if the address
     already has an account; 422 with one entry per field for invalid input.
     """
     signed = accounts.register(
-        session, config,
+        session,
+        config,
         accounts.Registration(
-            email=body.email, password=body.password, organization_name=body.organization_name,
-            country=body.country, base_currency=body.base_currency, name=body.name,
+            email=body.email,
+            password=body.password,
+            organization_name=body.organization_name,
+            country=body.country,
+            base_currency=body.base_currency,
+            name=body.name,
         ),
         kind="api",
     )
@@ -87,14 +97,17 @@ def login(body: schemas.LoginRequest, session: DbSession, config: Config) -> sch
     After 10 failed attempts for one address or one IP within 15 minutes, answers 429
     with `Retry-After`.
     """
-    signed = accounts.login(session, config, body.email, body.password,
-                            ip=current_origin().ip, kind="api")
+    signed = accounts.login(
+        session, config, body.email, body.password, ip=current_origin().ip, kind="api"
+    )
     return token_response(signed)
 
 
 @auth.post("/refresh", summary="Rotate the refresh token")
 @public
-def refresh(body: schemas.RefreshRequest, session: DbSession, config: Config) -> schemas.TokenResponse:
+def refresh(
+    body: schemas.RefreshRequest, session: DbSession, config: Config
+) -> schemas.TokenResponse:
     """Trade a refresh token for a new access token and a new refresh token.
 
     Each refresh token works once. Presenting one that was already rotated revokes the
@@ -132,15 +145,18 @@ def me(principal: SignedInUser, session: DbSession) -> schemas.MeResponse:
 
 @auth.post("/switch-organization", summary="Switch organization")
 def switch_organization(
-    body: schemas.SwitchOrganizationRequest, principal: SignedInUser, session: DbSession,
+    body: schemas.SwitchOrganizationRequest,
+    principal: SignedInUser,
+    session: DbSession,
     config: Config,
 ) -> schemas.TokenResponse:
     """Get an access token bound to another organization you belong to (404 otherwise).
 
     The session's refresh token stays valid and now refreshes into that organization.
     """
-    pair, organization = sessions.switch_organization(session, config, principal,
-                                                      body.organization_id)
+    pair, organization = sessions.switch_organization(
+        session, config, principal, body.organization_id
+    )
     new_principal = sessions.authenticate_access_token(session, config, pair.access_token)
     user = accounts.user_by_id(session, principal.user_id)
     assert user is not None
@@ -154,8 +170,11 @@ def verify_email(body: schemas.TokenRequest, session: DbSession) -> schemas.User
     return user_out(accounts.verify_email(session, body.token))
 
 
-@auth.post("/verify-email/resend", status_code=status.HTTP_202_ACCEPTED,
-           summary="Send the confirmation e-mail again")
+@auth.post(
+    "/verify-email/resend",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Send the confirmation e-mail again",
+)
 def resend_verification(principal: SignedInUser, session: DbSession, config: Config) -> Response:
     user = accounts.user_by_id(session, principal.user_id)
     assert user is not None
@@ -163,8 +182,11 @@ def resend_verification(principal: SignedInUser, session: DbSession, config: Con
     return Response(status_code=status.HTTP_202_ACCEPTED)
 
 
-@auth.post("/password-reset/request", status_code=status.HTTP_202_ACCEPTED,
-           summary="Ask for a password-reset link")
+@auth.post(
+    "/password-reset/request",
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Ask for a password-reset link",
+)
 @public
 def request_password_reset(
     body: schemas.PasswordResetRequest, session: DbSession, config: Config
@@ -172,12 +194,17 @@ def request_password_reset(
     """Always answers 202, whether or not the address has an account; the link works once,
     for one hour."""
     accounts.request_password_reset(session, config, body.email)
-    return {"status": "accepted",
-            "detail": "If an account exists for this address, a reset link is on its way."}
+    return {
+        "status": "accepted",
+        "detail": "If an account exists for this address, a reset link is on its way.",
+    }
 
 
-@auth.post("/password-reset/confirm", status_code=status.HTTP_204_NO_CONTENT,
-           summary="Choose a new password")
+@auth.post(
+    "/password-reset/confirm",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Choose a new password",
+)
 @public
 def confirm_password_reset(body: schemas.PasswordResetConfirm, session: DbSession) -> Response:
     """Set the new password; every session of the account is logged out."""
@@ -185,8 +212,9 @@ def confirm_password_reset(body: schemas.PasswordResetConfirm, session: DbSessio
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@auth.post("/change-password", status_code=status.HTTP_204_NO_CONTENT,
-           summary="Change your password")
+@auth.post(
+    "/change-password", status_code=status.HTTP_204_NO_CONTENT, summary="Change your password"
+)
 def change_password(
     body: schemas.ChangePasswordRequest, principal: SignedInUser, session: DbSession
 ) -> Response:
@@ -214,29 +242,40 @@ def update_organization(
 
 
 @orgs.get("/organizations", summary="Organizations you belong to")
-def list_my_organizations(principal: SignedInUser, session: DbSession) -> list[schemas.OrganizationSummary]:
+def list_my_organizations(
+    principal: SignedInUser, session: DbSession
+) -> list[schemas.OrganizationSummary]:
     return [
         schemas.OrganizationSummary(id=o.id, legal_name=o.legal_name, role=Role(r))
         for o, r in organizations.organizations_of(session, principal.user_id)
     ]
 
 
-@orgs.post("/organizations", status_code=status.HTTP_201_CREATED,
-           summary="Create another organization")
+@orgs.post(
+    "/organizations", status_code=status.HTTP_201_CREATED, summary="Create another organization"
+)
 def create_organization(
     body: schemas.OrganizationCreate, principal: SignedInUser, session: DbSession
 ) -> schemas.OrganizationOut:
     """You become its owner; switch to it with `/auth/switch-organization`."""
-    return org_out(organizations.create_for_user(
-        session, principal.user_id, legal_name=body.legal_name, country=body.country,
-        base_currency=body.base_currency,
-    ))
+    return org_out(
+        organizations.create_for_user(
+            session,
+            principal.user_id,
+            legal_name=body.legal_name,
+            country=body.country,
+            base_currency=body.base_currency,
+        )
+    )
 
 
 def member_out(member: members.Member) -> schemas.MemberOut:
     return schemas.MemberOut(
-        id=member.membership.id, user_id=member.user.id, email=member.user.email,
-        name=member.user.name, role=Role(member.membership.role),
+        id=member.membership.id,
+        user_id=member.user.id,
+        email=member.user.email,
+        name=member.user.name,
+        role=Role(member.membership.role),
         joined_at=member.membership.created_at,
     )
 
@@ -250,7 +289,8 @@ def list_members(
 
 @team.get("/members/{member_id}", summary="Get a member")
 def get_member(
-    member_id: uuid.UUID, principal: Annotated[Principal, require_scope("members:read")],
+    member_id: uuid.UUID,
+    principal: Annotated[Principal, require_scope("members:read")],
     session: DbSession,
 ) -> schemas.MemberOut:
     return member_out(members.get_member(session, member_id))
@@ -258,17 +298,21 @@ def get_member(
 
 @team.patch("/members/{member_id}", summary="Change a member's role")
 def change_member_role(
-    member_id: uuid.UUID, body: schemas.MemberUpdate,
-    principal: Annotated[Principal, require_scope("members:write")], session: DbSession,
+    member_id: uuid.UUID,
+    body: schemas.MemberUpdate,
+    principal: Annotated[Principal, require_scope("members:write")],
+    session: DbSession,
 ) -> schemas.MemberOut:
     """Only owners grant or take away the owner role; the last owner cannot be demoted (409)."""
     return member_out(members.change_role(session, principal, member_id, body.role))
 
 
-@team.delete("/members/{member_id}", status_code=status.HTTP_204_NO_CONTENT,
-             summary="Remove a member")
+@team.delete(
+    "/members/{member_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove a member"
+)
 def remove_member(
-    member_id: uuid.UUID, principal: Annotated[Principal, require_scope("members:write")],
+    member_id: uuid.UUID,
+    principal: Annotated[Principal, require_scope("members:write")],
     session: DbSession,
 ) -> Response:
     """Their sessions in this organization end at once. The last owner cannot be removed."""
@@ -277,9 +321,13 @@ def remove_member(
 
 
 def invitation_out(invitation: Invitation) -> schemas.InvitationOut:
-    return schemas.InvitationOut(id=invitation.id, email=invitation.email,
-                                 role=Role(invitation.role), created_at=invitation.created_at,
-                                 expires_at=invitation.expires_at)
+    return schemas.InvitationOut(
+        id=invitation.id,
+        email=invitation.email,
+        role=Role(invitation.role),
+        created_at=invitation.created_at,
+        expires_at=invitation.expires_at,
+    )
 
 
 @team.get("/invitations", summary="Pending invitations")
@@ -293,7 +341,8 @@ def list_invitations(
 def create_invitation(
     body: schemas.InvitationCreate,
     principal: Annotated[Principal, require_scope("members:write")],
-    session: DbSession, config: Config,
+    session: DbSession,
+    config: Config,
 ) -> schemas.InvitationCreated:
     """E-mails a link valid 7 days. Inviting the same address again replaces the earlier link."""
     sent = members.invite(session, config, principal, body.email, body.role)
@@ -303,10 +352,14 @@ def create_invitation(
     )
 
 
-@team.delete("/invitations/{invitation_id}", status_code=status.HTTP_204_NO_CONTENT,
-             summary="Withdraw an invitation")
+@team.delete(
+    "/invitations/{invitation_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Withdraw an invitation",
+)
 def revoke_invitation(
-    invitation_id: uuid.UUID, principal: Annotated[Principal, require_scope("members:write")],
+    invitation_id: uuid.UUID,
+    principal: Annotated[Principal, require_scope("members:write")],
     session: DbSession,
 ) -> Response:
     members.revoke_invitation(session, invitation_id)
@@ -319,16 +372,21 @@ def preview_invitation(token: str, session: DbSession) -> schemas.InvitationPrev
     """What the link offers, before accepting. 404 unknown or withdrawn, 410 used or expired."""
     preview = members.preview_invitation(session, token)
     return schemas.InvitationPreviewOut(
-        email=preview.invitation.email, role=Role(preview.invitation.role),
+        email=preview.invitation.email,
+        role=Role(preview.invitation.role),
         organization_name=preview.organization.legal_name,
-        expires_at=preview.invitation.expires_at, account_exists=preview.account_exists,
+        expires_at=preview.invitation.expires_at,
+        account_exists=preview.account_exists,
     )
 
 
 @team.post("/invitations/{token}/accept", summary="Accept an invitation")
 @public
 def accept_invitation(
-    token: str, body: schemas.InvitationAccept, request: Request, session: DbSession,
+    token: str,
+    body: schemas.InvitationAccept,
+    request: Request,
+    session: DbSession,
     config: Config,
 ) -> schemas.TokenResponse:
     """Without an account: send `password` (and `name`) to create it. With one: send its
@@ -342,7 +400,12 @@ def accept_invitation(
         except Unauthorized:
             signed_in_user = None
     signed = members.accept_invitation(
-        session, config, token, kind="api", password=body.password, name=body.name,
+        session,
+        config,
+        token,
+        kind="api",
+        password=body.password,
+        name=body.name,
         signed_in_user_id=signed_in_user,
     )
     return token_response(signed)

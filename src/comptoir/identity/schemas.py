@@ -100,7 +100,7 @@ class TokenResponse(BaseModel):
     refresh_token: str | None = Field(
         description="Present when a new session starts or rotates; keep it secret."
     )
-    token_type: str = "bearer"
+    token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
     expires_in: int = Field(description="Seconds until the access token expires")
     user: UserOut
     organization: OrganizationOut

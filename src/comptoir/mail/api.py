@@ -31,5 +31,7 @@ def list_mail(
 
 
 @router.get("/mail/{message_id}", summary="One sent message")
-def get_mail(message_id: uuid.UUID, principal: MailReader, session: DbSession) -> schemas.MailMessageDetail:
+def get_mail(
+    message_id: uuid.UUID, principal: MailReader, session: DbSession
+) -> schemas.MailMessageDetail:
     return schemas.MailMessageDetail.model_validate(service.get_message(session, message_id))

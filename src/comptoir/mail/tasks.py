@@ -16,7 +16,11 @@ from comptoir.worker.registry import JobContext, Retry, handler
 def deliver_mail(session: Session, payload: dict[str, Any], context: JobContext) -> None:
     transport = service.MailTransport.from_settings(context.settings)
     try:
-        service.deliver(session, uuid.UUID(payload["message_id"]), transport,
-                        final_attempt=context.final_attempt)
+        service.deliver(
+            session,
+            uuid.UUID(payload["message_id"]),
+            transport,
+            final_attempt=context.final_attempt,
+        )
     except (OSError, smtplib.SMTPException) as exc:
         raise Retry(f"{type(exc).__name__}: {exc}") from exc

@@ -66,8 +66,9 @@ def bearer_token(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise Unauthorized("Send an access token: Authorization: Bearer <token>.",
-                           code="missing_token")
+        raise Unauthorized(
+            "Send an access token: Authorization: Bearer <token>.", code="missing_token"
+        )
     return token.strip()
 
 
@@ -94,8 +95,9 @@ def require_scope(scope: str) -> Any:
 
     def dependency(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
         if not principal.can(scope):
-            raise PermissionDenied(f"Your role does not allow this ({scope}).",
-                                   code="insufficient_scope")
+            raise PermissionDenied(
+                f"Your role does not allow this ({scope}).", code="insufficient_scope"
+            )
         return principal
 
     dependency.required_scope = scope  # type: ignore[attr-defined]

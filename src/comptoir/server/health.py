@@ -33,8 +33,10 @@ def ready(request: Request) -> JSONResponse:
     except Exception as exc:  # any failure means "not ready", reported, never raised
         checks["database"] = f"error: {type(exc).__name__}"
     healthy = all(v == "ok" for v in checks.values())
-    return JSONResponse({"status": "ok" if healthy else "unavailable", "checks": checks},
-                        status_code=200 if healthy else 503)
+    return JSONResponse(
+        {"status": "ok" if healthy else "unavailable", "checks": checks},
+        status_code=200 if healthy else 503,
+    )
 
 
 @router.get("/metrics")

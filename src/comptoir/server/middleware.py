@@ -17,8 +17,9 @@ from comptoir.server.problems import problem
 access_log = logging.getLogger("comptoir.access")
 
 REQUESTS = Counter("comptoir_http_requests_total", "HTTP requests", ["method", "route", "status"])
-LATENCY = Histogram("comptoir_http_request_duration_seconds", "HTTP request latency",
-                    ["method", "route"])
+LATENCY = Histogram(
+    "comptoir_http_request_duration_seconds", "HTTP request latency", ["method", "route"]
+)
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
 
@@ -93,8 +94,13 @@ class RequestContextMiddleware:
             LATENCY.labels(method, template).observe(elapsed)
             access_log.info(
                 "request",
-                extra={"method": method, "path": path, "status": status_holder["status"],
-                       "duration_ms": round(elapsed * 1000, 2), "ip": ip},
+                extra={
+                    "method": method,
+                    "path": path,
+                    "status": status_holder["status"],
+                    "duration_ms": round(elapsed * 1000, 2),
+                    "ip": ip,
+                },
             )
             reset_origin(token)
 
@@ -141,9 +147,13 @@ class BodyLimitMiddleware:
         await self.app(scope, replay, send)
 
     async def _too_large(self, scope: Scope, send: Send) -> None:
-        response = problem(413, "payload_too_large", "Payload too large",
-                           f"The request body is larger than {self.max_bytes} bytes.",
-                           instance=scope.get("path"))
+        response = problem(
+            413,
+            "payload_too_large",
+            "Payload too large",
+            f"The request body is larger than {self.max_bytes} bytes.",
+            instance=scope.get("path"),
+        )
         await response(scope, _no_receive, send)
 
 

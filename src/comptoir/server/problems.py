@@ -56,8 +56,9 @@ def problem(
     if request_id:
         body["request_id"] = request_id
     body.update(extra)
-    return JSONResponse(body, status_code=status, headers=headers,
-                        media_type="application/problem+json")
+    return JSONResponse(
+        body, status_code=status, headers=headers, media_type="application/problem+json"
+    )
 
 
 def _field_of(location: tuple[Any, ...] | list[Any]) -> str:
@@ -71,14 +72,22 @@ def from_domain_error(exc: DomainError, instance: str | None = None) -> JSONResp
     extra: dict[str, Any] = {}
     headers: dict[str, str] = {}
     if isinstance(exc, ValidationFailed):
-        extra["errors"] = [{"field": e.field, "message": e.message, "code": e.code}
-                           for e in exc.errors]
+        extra["errors"] = [
+            {"field": e.field, "message": e.message, "code": e.code} for e in exc.errors
+        ]
     if isinstance(exc, RateLimited):
         headers["Retry-After"] = str(exc.retry_after)
     if exc.status == 401:
         headers["WWW-Authenticate"] = "Bearer"
-    return problem(exc.status, exc.code, exc.title, exc.detail, instance=instance,
-                   headers=headers or None, **extra)
+    return problem(
+        exc.status,
+        exc.code,
+        exc.title,
+        exc.detail,
+        instance=instance,
+        headers=headers or None,
+        **extra,
+    )
 
 
 async def _domain(request: Request, exc: Exception) -> JSONResponse:
@@ -90,45 +99,73 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     raw = exc.errors()
     if any(e.get("type") == "json_invalid" for e in raw):
-        return problem(400, "malformed_json", "Malformed JSON",
-                       "The request body is not valid JSON.", instance=request.url.path)
+        return problem(
+            400,
+            "malformed_json",
+            "Malformed JSON",
+            "The request body is not valid JSON.",
+            instance=request.url.path,
+        )
     errors = [
-        {"field": _field_of(e.get("loc", ())), "message": str(e.get("msg", "Invalid value.")),
-         "code": str(e.get("type", "invalid"))}
+        {
+            "field": _field_of(e.get("loc", ())),
+            "message": str(e.get("msg", "Invalid value.")),
+            "code": str(e.get("type", "invalid")),
+        }
         for e in raw
     ]
     detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
-    return problem(422, "validation_failed", "Invalid input", detail,
-                   instance=request.url.path, errors=errors)
+    return problem(
+        422, "validation_failed", "Invalid input", detail, instance=request.url.path, errors=errors
+    )
 
 
 async def _http(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     code, title = _HTTP_CODES.get(exc.status_code, ("http_error", "HTTP error"))
     detail = exc.detail if isinstance(exc.detail, str) else title
-    return problem(exc.status_code, code, title, detail, instance=request.url.path,
-                   headers=dict(exc.headers or {}) or None)
+    return problem(
+        exc.status_code,
+        code,
+        title,
+        detail,
+        instance=request.url.path,
+        headers=dict(exc.headers or {}) or None,
+    )
 
 
 async def _integrity(request: Request, exc: Exception) -> JSONResponse:
     log.warning("integrity error answered as conflict", exc_info=exc)
-    return problem(409, "conflict", "Conflict",
-                   "The change conflicts with the current data (it may already exist).",
-                   instance=request.url.path)
+    return problem(
+        409,
+        "conflict",
+        "Conflict",
+        "The change conflicts with the current data (it may already exist).",
+        instance=request.url.path,
+    )
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
     log.error("database error", exc_info=exc)
-    return problem(503, "unavailable", "Service unavailable",
-                   "The database is busy or unreachable; try again shortly.",
-                   instance=request.url.path, headers={"Retry-After": "2"})
+    return problem(
+        503,
+        "unavailable",
+        "Service unavailable",
+        "The database is busy or unreachable; try again shortly.",
+        instance=request.url.path,
+        headers={"Retry-After": "2"},
+    )
 
 
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.error("unhandled error", exc_info=exc)
-    return problem(500, "internal_error", "Internal error",
-                   "Something went wrong on our side; the error was logged.",
-                   instance=request.url.path)
+    return problem(
+        500,
+        "internal_error",
+        "Internal error",
+        "Something went wrong on our side; the error was logged.",
+        instance=request.url.path,
+    )
 
 
 def install(app: FastAPI) -> None:

@@ -56,28 +56,47 @@ class Worker:
     def dispatch_events(self, batch: int = 200) -> int:
         """Turn new outbox events into one job per subscribed handler."""
         with self.database.unit_of_work() as session, all_tenants(session):
-            events = list(session.scalars(self._locking(
-                select(OutboxEvent).where(OutboxEvent.dispatched_at.is_(None))
-                .order_by(OutboxEvent.id).limit(batch)
-            )))
+            events = list(
+                session.scalars(
+                    self._locking(
+                        select(OutboxEvent)
+                        .where(OutboxEvent.dispatched_at.is_(None))
+                        .order_by(OutboxEvent.id)
+                        .limit(batch)
+                    )
+                )
+            )
             for event in events:
                 for name in registry.subscribers(event.type):
-                    session.add(Job(handler=name, payload={"event_id": str(event.id)},
-                                    event_id=event.id, organization_id=event.organization_id))
+                    session.add(
+                        Job(
+                            handler=name,
+                            payload={"event_id": str(event.id)},
+                            event_id=event.id,
+                            organization_id=event.organization_id,
+                        )
+                    )
                 event.dispatched_at = clock.now()
             return len(events)
 
     def claim_jobs(self, batch: int = 20) -> list[uuid.UUID]:
         now = clock.now()
         with self.database.unit_of_work() as session, all_tenants(session):
-            jobs = list(session.scalars(self._locking(
-                select(Job).where(
-                    or_(
-                        (Job.status == "pending") & (Job.run_at <= now),
-                        (Job.status == "running") & (Job.locked_until < now),
+            jobs = list(
+                session.scalars(
+                    self._locking(
+                        select(Job)
+                        .where(
+                            or_(
+                                (Job.status == "pending") & (Job.run_at <= now),
+                                (Job.status == "running") & (Job.locked_until < now),
+                            )
+                        )
+                        .order_by(Job.run_at)
+                        .limit(batch)
                     )
-                ).order_by(Job.run_at).limit(batch)
-            )))
+                )
+            )
             for job in jobs:
                 job.status = "running"
                 job.attempts += 1
@@ -98,8 +117,9 @@ class Worker:
                 self._fail(session, job, f"no handler named {job.handler!r}", final=True)
                 session.commit()
                 return False
-            context = registry.JobContext(job.id, job.attempts, job.max_attempts,
-                                          job.organization_id, self.settings)
+            context = registry.JobContext(
+                job.id, job.attempts, job.max_attempts, job.organization_id, self.settings
+            )
             set_organization(session, job.organization_id)
             try:
                 if job.organization_id is None:
@@ -150,12 +170,16 @@ class Worker:
         with self.database.unit_of_work() as session:
             insert = sqlite_insert if self.database.is_sqlite else pg_insert
             for name in tasks:
-                session.execute(insert(ScheduledTask).values(name=name, next_run_at=now)
-                                .on_conflict_do_nothing())
+                session.execute(
+                    insert(ScheduledTask)
+                    .values(name=name, next_run_at=now)
+                    .on_conflict_do_nothing()
+                )
         for name, (every, func) in tasks.items():
             with self.database.unit_of_work() as session:
-                due = session.scalar(select(ScheduledTask.next_run_at)
-                                     .where(ScheduledTask.name == name))
+                due = session.scalar(
+                    select(ScheduledTask.next_run_at).where(ScheduledTask.name == name)
+                )
                 if due is None or due > now:
                     continue
                 claimed = session.execute(
@@ -207,10 +231,13 @@ class Worker:
         log.info("worker stopped", extra={"worker": self.name})
 
 
-def start_in_thread(database: Database, settings: Settings) -> tuple[threading.Thread, threading.Event]:
+def start_in_thread(
+    database: Database, settings: Settings
+) -> tuple[threading.Thread, threading.Event]:
     stop = threading.Event()
     worker = Worker(database, settings, name="in-process")
-    thread = threading.Thread(target=worker.run_forever, args=(stop,), name="comptoir-worker",
-                              daemon=True)
+    thread = threading.Thread(
+        target=worker.run_forever, args=(stop,), name="comptoir-worker", daemon=True
+    )
     thread.start()
     return thread, stop
