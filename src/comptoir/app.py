@@ -34,6 +34,20 @@ token as `Authorization: Bearer <token>`. Errors are RFC 9457 problem documents
 """
 
 
+# Every router of the application, in the order they are mounted.
+ROUTERS = (
+    identity_api.auth,
+    identity_api.orgs,
+    identity_api.team,
+    audit_api.router,
+    mail_api.router,
+    health.router,
+    identity_views.router,
+    mail_views.router,
+    pages.router,
+)
+
+
 def create_app(
     settings: Settings | None = None, database: Database | None = None, *, worker: bool = False
 ) -> FastAPI:
@@ -71,17 +85,7 @@ def create_app(
         web_session_ttl=timedelta(days=settings.web_session_days),
     )
     problems.install(app)
-    for router in (
-        identity_api.auth,
-        identity_api.orgs,
-        identity_api.team,
-        audit_api.router,
-        mail_api.router,
-        health.router,
-        identity_views.router,
-        mail_views.router,
-        pages.router,
-    ):
+    for router in ROUTERS:
         app.include_router(router)
     app.mount(
         "/static", StaticFiles(directory=str(files("comptoir.web") / "static")), name="static"

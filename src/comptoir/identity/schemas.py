@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
 from comptoir.identity.roles import Role
 
@@ -127,7 +127,7 @@ class OrganizationUpdate(Request):
     legal_name: str | None = Field(default=None, max_length=300)
     country: str | None = Field(default=None, max_length=2)
     base_currency: str | None = Field(default=None, max_length=3)
-    fiscal_year_start_month: int | None = Field(default=None, ge=1, le=12)
+    fiscal_year_start_month: StrictInt | None = Field(default=None, ge=1, le=12)
     locale: str | None = Field(default=None, max_length=20)
     timezone: str | None = Field(default=None, max_length=64)
     address_line1: str | None = Field(default=None, max_length=300)

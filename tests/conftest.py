@@ -1,0 +1,197 @@
+"""Test fixtures: a real database per test (SQLite file or PostgreSQL), the app, the worker.
+
+The suite runs on SQLite by default and on PostgreSQL when ``COMPTOIR_TEST_DATABASE_URL``
+points at a server. Migrations run once into a template (a file on SQLite, a template
+database on PostgreSQL); each xdist worker then gets its own copy, and each test starts
+from an empty schema (a fresh file copy on SQLite, TRUNCATE on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from comptoir.app import create_app
+from comptoir.kit import migrations
+from comptoir.kit.db import Database
+from comptoir.kit.settings import Settings
+from comptoir.schema import metadata
+from comptoir.worker.runner import Worker
+
+PG_URL = os.environ.get("COMPTOIR_TEST_DATABASE_URL", "")
+PASSWORD = "a-Sturdy-passphrase-42"
+
+
+def _schema_fingerprint() -> str:
+    digest = hashlib.sha256()
+    for path in sorted(migrations.migrations_dir().rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _worker_id(config: pytest.Config) -> str:
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+@pytest.fixture(scope="session")
+def database_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated, empty database to copy from: a file path on SQLite, a db name on PostgreSQL."""
+    if not PG_URL:
+        path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+        migrations.upgrade(f"sqlite:///{path}")
+        return str(path)
+    name = f"comptoir_tpl_{_schema_fingerprint()}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        # One xdist worker builds the template; the others wait on the advisory lock.
+        conn.execute(text("SELECT pg_advisory_lock(727274)"))
+        try:
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+            ).scalar()
+            if not exists:
+                building = f"{name}_building_{uuid.uuid4().hex[:6]}"
+                conn.execute(text(f'CREATE DATABASE "{building}"'))
+                url = make_url(PG_URL).set(database=building)
+                migrations.upgrade(url.render_as_string(hide_password=False))
+                conn.execute(text(f'ALTER DATABASE "{building}" RENAME TO "{name}"'))
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(727274)"))
+    admin.dispose()
+    return name
+
+
+@pytest.fixture(scope="session")
+def pg_worker_database(database_template: str, request: pytest.FixtureRequest) -> Iterator[str]:
+    """This xdist worker's own PostgreSQL database, cloned from the template."""
+    if not PG_URL:
+        yield ""
+        return
+    name = f"comptoir_test_{_worker_id(request.config)}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{database_template}"'))
+    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def database_url(database_template: str, pg_worker_database: str, tmp_path: Path) -> str:
+    if not PG_URL:
+        path = tmp_path / "comptoir.sqlite3"
+        shutil.copyfile(database_template, path)
+        return f"sqlite:///{path}"
+    return pg_worker_database
+
+
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    db = Database(database_url)
+    yield db
+    if not db.is_sqlite:
+        tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+        with db.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    db.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(
+        env="test",
+        data_dir=tmp_path / "data",
+        database_url=database_url,
+        secret_key="test-secret-key-that-is-long-enough-0123456789",
+        base_url="http://testserver",
+        log_format="text",
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, database: Database) -> Any:
+    return create_app(settings, database)
+
+
+@pytest.fixture
+def client(app: Any) -> Iterator[TestClient]:
+    with TestClient(app) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def worker(database: Database, settings: Settings) -> Worker:
+    return Worker(database, settings, name="test")
+
+
+@dataclass
+class Account:
+    """A registered user and their organization, with ready-made auth headers."""
+
+    email: str
+    password: str
+    user_id: str
+    organization_id: str
+    access_token: str
+    refresh_token: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.access_token}"}
+
+
+def register(
+    client: TestClient,
+    email: str | None = None,
+    *,
+    organization_name: str = "Acme SARL",
+    country: str = "FR",
+    base_currency: str = "EUR",
+) -> Account:
+    address = email or f"user-{uuid.uuid4().hex[:10]}@example.com"
+    response = client.post(
+        "/api/v1/auth/register",
+        json={
+            "email": address,
+            "password": PASSWORD,
+            "organization_name": organization_name,
+            "country": country,
+            "base_currency": base_currency,
+            "name": "Test User",
+        },
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    return Account(
+        email=address,
+        password=PASSWORD,
+        user_id=body["user"]["id"],
+        organization_id=body["organization"]["id"],
+        access_token=body["access_token"],
+        refresh_token=body["refresh_token"],
+    )
+
+
+def login(client: TestClient, email: str, password: str = PASSWORD) -> dict[str, Any]:
+    response = client.post("/api/v1/auth/login", json={"email": email, "password": password})
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+@pytest.fixture
+def owner(client: TestClient) -> Account:
+    return register(client, organization_name="Owner Org SARL")

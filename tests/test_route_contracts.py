@@ -1,0 +1,132 @@
+"""Contracts every route must keep, checked over the live route table so new routes are
+covered without anyone remembering to: a declared scope, and 404 for other tenants' ids."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+
+from comptoir.app import ROUTERS
+from comptoir.worker.runner import Worker
+from tests.conftest import Account, register
+from tests.identity.test_members import accept_new, invite
+
+
+def _api_routes() -> list[APIRoute]:
+    return [
+        route
+        for router in ROUTERS
+        for route in router.routes
+        if isinstance(route, APIRoute) and route.path.startswith("/api/v1")
+    ]
+
+
+def _declared_scope(dependant: Any) -> str | None:
+    for dependency in dependant.dependencies:
+        scope = getattr(dependency.call, "required_scope", None)
+        if scope:
+            return str(scope)
+        nested = _declared_scope(dependency)
+        if nested:
+            return nested
+    return None
+
+
+ROUTES = _api_routes()
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda r: f"{sorted(r.methods)[0]} {r.path}")
+def test_every_api_route_declares_a_scope_or_is_public(route: APIRoute) -> None:
+    public = getattr(route.endpoint, "public_route", False)
+    scope = _declared_scope(route.dependant)
+    assert public or scope, f"{route.path} has neither require_scope(...) nor @public"
+    if public:
+        # Only the authentication entry points may be public.
+        assert route.path.startswith(("/api/v1/auth/", "/api/v1/invitations/{token}")), route.path
+
+
+def test_the_public_routes_are_exactly_the_auth_entry_points() -> None:
+    public = sorted(
+        f"{sorted(r.methods)[0]} {r.path}" for r in ROUTES if getattr(r.endpoint, "public_route", False)
+    )
+    assert public == [
+        "GET /api/v1/invitations/{token}",
+        "POST /api/v1/auth/login",
+        "POST /api/v1/auth/password-reset/confirm",
+        "POST /api/v1/auth/password-reset/request",
+        "POST /api/v1/auth/refresh",
+        "POST /api/v1/auth/register",
+        "POST /api/v1/auth/verify-email",
+        "POST /api/v1/invitations/{token}/accept",
+    ]
+
+
+# How to find, in another organization, an object for each kind of path parameter.
+# A route with a parameter missing here fails the walk below until one is added.
+def _other_member(client: TestClient, other: Account, worker: Worker) -> str:
+    return str(client.get("/api/v1/members", headers=other.headers).json()[0]["id"])
+
+
+def _other_invitation(client: TestClient, other: Account, worker: Worker) -> str:
+    invite(client, other, "pending@example.net")
+    return str(client.get("/api/v1/invitations", headers=other.headers).json()[0]["id"])
+
+
+def _other_audit_event(client: TestClient, other: Account, worker: Worker) -> str:
+    return str(client.get("/api/v1/audit-events", headers=other.headers).json()["items"][0]["id"])
+
+
+def _other_mail(client: TestClient, other: Account, worker: Worker) -> str:
+    invite(client, other, "mailed@example.net")
+    worker.drain()
+    return str(client.get("/api/v1/mail", headers=other.headers).json()["items"][0]["id"])
+
+
+OTHER_TENANT_IDS: dict[str, Callable[[TestClient, Account, Worker], str]] = {
+    "member_id": _other_member,
+    "invitation_id": _other_invitation,
+    "event_id": _other_audit_event,
+    "message_id": _other_mail,
+}
+# Parameters that are not tenant ids: secrets carried in a link.
+NOT_TENANT_IDS = {"token"}
+# A valid body for routes that take one, so that validation does not answer first.
+SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
+    ("PATCH", "/api/v1/members/{member_id}"): {"role": "viewer"},
+}
+
+
+def _walk() -> list[tuple[str, APIRoute]]:
+    cases = []
+    for route in ROUTES:
+        params = set(re.findall(r"{(\w+)}", route.path)) - NOT_TENANT_IDS
+        if params:
+            cases.extend((method, route) for method in sorted(route.methods))
+    return cases
+
+
+@pytest.mark.parametrize(("method", "route"), _walk(), ids=lambda v: v if isinstance(v, str) else v.path)
+def test_other_tenants_ids_answer_404(client: TestClient, worker: Worker, method: str, route: APIRoute) -> None:
+    mine = register(client, organization_name="Mine SARL")
+    # A second member, so that nothing the owner does is refused for being the last owner.
+    accept_new(client, invite(client, mine, "colleague@example.net", role="admin"))
+    other = register(client, organization_name="Theirs SARL")
+    values = {}
+    for param in re.findall(r"{(\w+)}", route.path):
+        assert param in OTHER_TENANT_IDS, f"add a factory for {{{param}}} to OTHER_TENANT_IDS"
+        values[param] = OTHER_TENANT_IDS[param](client, other, worker)
+    path = route.path.format(**values)
+    body = SAMPLE_BODIES.get((method, route.path))
+    if route.body_field is not None:
+        assert body is not None, f"add a sample body for {method} {route.path} to SAMPLE_BODIES"
+    response = client.request(method, path, headers=mine.headers, json=body)
+    assert response.status_code == 404, (path, response.status_code, response.text)
+    assert response.headers["content-type"] == "application/problem+json"
+    # Nothing of theirs changed: their audit trail records no action by us.
+    actions = client.get("/api/v1/audit-events", headers=other.headers).json()["items"]
+    assert all(e["actor_email"] == other.email for e in actions)
