@@ -52,7 +52,9 @@ def test_every_api_route_declares_a_scope_or_is_public(route: APIRoute) -> None:
 
 def test_the_public_routes_are_exactly_the_auth_entry_points() -> None:
     public = sorted(
-        f"{sorted(r.methods)[0]} {r.path}" for r in ROUTES if getattr(r.endpoint, "public_route", False)
+        f"{sorted(r.methods)[0]} {r.path}"
+        for r in ROUTES
+        if getattr(r.endpoint, "public_route", False)
     )
     assert public == [
         "GET /api/v1/invitations/{token}",
@@ -110,8 +112,12 @@ def _walk() -> list[tuple[str, APIRoute]]:
     return cases
 
 
-@pytest.mark.parametrize(("method", "route"), _walk(), ids=lambda v: v if isinstance(v, str) else v.path)
-def test_other_tenants_ids_answer_404(client: TestClient, worker: Worker, method: str, route: APIRoute) -> None:
+@pytest.mark.parametrize(
+    ("method", "route"), _walk(), ids=lambda v: v if isinstance(v, str) else v.path
+)
+def test_other_tenants_ids_answer_404(
+    client: TestClient, worker: Worker, method: str, route: APIRoute
+) -> None:
     mine = register(client, organization_name="Mine SARL")
     # A second member, so that nothing the owner does is refused for being the last owner.
     accept_new(client, invite(client, mine, "colleague@example.net", role="admin"))

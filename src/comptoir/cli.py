@@ -6,25 +6,22 @@ import getpass
 import logging
 import os
 import threading
-import uuid
 from typing import Annotated
 
 import typer
 import uvicorn
 from rich.console import Console
 from rich.table import Table
-from sqlalchemy import select
 
 from comptoir.app import create_app
-from comptoir.identity.models import Membership, Organization, User
+from comptoir.identity.models import Organization
 from comptoir.identity.roles import Role
-from comptoir.identity.service import accounts, demo, passwords
-from comptoir.kit import clock, migrations
+from comptoir.identity.service import accounts, demo, members
 from comptoir.kit import logging as app_logging
+from comptoir.kit import migrations
 from comptoir.kit.db import Database
 from comptoir.kit.errors import DomainError
 from comptoir.kit.settings import ConfigurationError, get_settings
-from comptoir.kit.tenancy import all_tenants, as_organization
 from comptoir.worker.runner import Worker
 
 app = typer.Typer(
@@ -109,35 +106,11 @@ def user_create(
     database = _database()
     try:
         with database.unit_of_work() as session:
-            with all_tenants(session):
-                query = select(Organization)
-                try:
-                    query = query.where(Organization.id == uuid.UUID(organization))
-                except ValueError:
-                    query = query.where(Organization.legal_name == organization)
-                found = list(session.scalars(query))
-            if len(found) != 1:
-                raise _fail(f"no single organization matches {organization!r}")
-            org = found[0]
+            org = members.find_organization(session, organization)
             address = accounts.normalize_email(email)
-            user = accounts.find_user(session, address)
-            if user is None:
-                secret = password or getpass.getpass("Password: ")
-                passwords.check_policy(secret, email=address)
-                user = User(
-                    email=address,
-                    name=name,
-                    password_hash=passwords.hash_password(secret),
-                    password_changed_at=clock.now(),
-                    email_verified_at=clock.now(),
-                    default_organization_id=org.id,
-                )
-                session.add(user)
-                session.flush()
-            with as_organization(session, org.id):
-                if session.scalar(select(Membership.id).where(Membership.user_id == user.id)):
-                    raise _fail(f"{address} is already a member of {org.legal_name}")
-                session.add(Membership(user_id=user.id, role=role.value))
+            if accounts.find_user(session, address) is None and password is None:
+                password = getpass.getpass("Password: ")
+            members.add_user(session, org, address, role, password=password or "", name=name)
     except DomainError as exc:
         raise _fail(exc.detail) from None
     console.print(f"{address} is now {role.value} of {org.legal_name}.")

@@ -13,14 +13,21 @@ from comptoir.worker.runner import Worker
 from tests.conftest import Account
 
 
-def test_invitation_is_written_as_eml_and_listed(client: TestClient, owner: Account, worker: Worker, settings: Settings) -> None:
-    created = client.post("/api/v1/invitations", headers=owner.headers, json={"email": "guest@example.org", "role": "viewer"})
+def test_invitation_is_written_as_eml_and_listed(
+    client: TestClient, owner: Account, worker: Worker, settings: Settings
+) -> None:
+    created = client.post(
+        "/api/v1/invitations",
+        headers=owner.headers,
+        json={"email": "guest@example.org", "role": "viewer"},
+    )
     assert created.status_code == 201
     queued = client.get("/api/v1/mail", headers=owner.headers).json()["items"]
     assert [(m["kind"], m["status"]) for m in queued] == [("invitation", "queued")]
     worker.drain()
     listed = client.get("/api/v1/mail", headers=owner.headers).json()["items"]
-    assert listed[0]["status"] == "sent" and listed[0]["transport"] == "file"
+    assert listed[0]["status"] == "sent"
+    assert listed[0]["transport"] == "file"
     detail = client.get(f"/api/v1/mail/{listed[0]['id']}", headers=owner.headers).json()
     assert created.json()["accept_url"] in detail["body_text"]
     files = list(Path(settings.data_dir, "mail").rglob("*.eml"))
@@ -30,7 +37,9 @@ def test_invitation_is_written_as_eml_and_listed(client: TestClient, owner: Acco
     assert parsed["Subject"] == "Join Owner Org SARL on Comptoir"
 
 
-def test_account_mail_is_not_on_the_organization_list(client: TestClient, owner: Account, worker: Worker, settings: Settings) -> None:
+def test_account_mail_is_not_on_the_organization_list(
+    client: TestClient, owner: Account, worker: Worker, settings: Settings
+) -> None:
     client.post("/api/v1/auth/password-reset/request", json={"email": owner.email})
     worker.drain()
     kinds = {m["kind"] for m in client.get("/api/v1/mail", headers=owner.headers).json()["items"]}

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
-
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -29,8 +28,12 @@ def smtp() -> Iterator[SmtpServer]:
 def settings(settings: Settings, smtp: SmtpServer) -> Settings:
     """The app sends through the local SMTP server, in clear (it offers no TLS)."""
     return settings.model_copy(
-        update={"smtp_host": "127.0.0.1", "smtp_port": smtp.port, "smtp_security": "none",
-                "smtp_from": "Comptoir <noreply@comptoir.test>"}
+        update={
+            "smtp_host": "127.0.0.1",
+            "smtp_port": smtp.port,
+            "smtp_security": "none",
+            "smtp_from": "Comptoir <noreply@comptoir.test>",
+        }
     )
 
 
@@ -42,7 +45,9 @@ def link_in(smtp: SmtpServer, address: str, path: str) -> str:
     return match.group(1)
 
 
-def test_verification_mail_confirms_the_address(client: TestClient, worker: Worker, smtp: SmtpServer) -> None:
+def test_verification_mail_confirms_the_address(
+    client: TestClient, worker: Worker, smtp: SmtpServer
+) -> None:
     account = register(client)
     assert smtp.inbox.messages == []  # nothing leaves before the worker runs
     worker.drain()
@@ -59,49 +64,82 @@ def test_verification_mail_confirms_the_address(client: TestClient, worker: Work
     assert again.json()["code"] == "token_used"
 
 
-def test_password_reset_over_smtp(client: TestClient, worker: Worker, smtp: SmtpServer, owner: Account) -> None:
+def test_password_reset_over_smtp(
+    client: TestClient, worker: Worker, smtp: SmtpServer, owner: Account
+) -> None:
     worker.drain()
     smtp.inbox.messages.clear()
     answer = client.post("/api/v1/auth/password-reset/request", json={"email": owner.email})
-    unknown = client.post("/api/v1/auth/password-reset/request", json={"email": "ghost@example.com"})
+    unknown = client.post(
+        "/api/v1/auth/password-reset/request", json={"email": "ghost@example.com"}
+    )
     assert answer.status_code == unknown.status_code == 202
     assert answer.json() == unknown.json()
     worker.drain()
     assert [m["To"] for m in smtp.inbox.messages] == [owner.email]
     token = link_in(smtp, owner.email, "/reset-password")
 
-    weak = client.post("/api/v1/auth/password-reset/confirm", json={"token": token, "password": "short"})
+    weak = client.post(
+        "/api/v1/auth/password-reset/confirm", json={"token": token, "password": "short"}
+    )
     assert weak.status_code == 422
-    ok = client.post("/api/v1/auth/password-reset/confirm", json={"token": token, "password": NEW_PASSWORD})
+    ok = client.post(
+        "/api/v1/auth/password-reset/confirm", json={"token": token, "password": NEW_PASSWORD}
+    )
     assert ok.status_code == 204
     # Every session ended; the old password is refused, the new one works.
     assert client.get("/api/v1/auth/me", headers=owner.headers).status_code == 401
-    assert client.post("/api/v1/auth/login", json={"email": owner.email, "password": PASSWORD}).status_code == 401
+    assert (
+        client.post(
+            "/api/v1/auth/login", json={"email": owner.email, "password": PASSWORD}
+        ).status_code
+        == 401
+    )
     assert login(client, owner.email, NEW_PASSWORD)["user"]["email"] == owner.email
-    reused = client.post("/api/v1/auth/password-reset/confirm", json={"token": token, "password": NEW_PASSWORD + "x"})
+    reused = client.post(
+        "/api/v1/auth/password-reset/confirm", json={"token": token, "password": NEW_PASSWORD + "x"}
+    )
     assert reused.status_code == 410
     # The delivered body of a secret-bearing message is not kept in the database.
-    events = client.get("/api/v1/audit-events?action=auth.password_reset", headers={"Authorization": f"Bearer {login(client, owner.email, NEW_PASSWORD)['access_token']}"}).json()
+    events = client.get(
+        "/api/v1/audit-events?action=auth.password_reset",
+        headers={
+            "Authorization": f"Bearer {login(client, owner.email, NEW_PASSWORD)['access_token']}"
+        },
+    ).json()
     assert events["items"] == []  # account events carry no organization
 
 
-def test_reset_link_expires_after_an_hour(client: TestClient, worker: Worker, smtp: SmtpServer, owner: Account) -> None:
+def test_reset_link_expires_after_an_hour(
+    client: TestClient, worker: Worker, smtp: SmtpServer, owner: Account
+) -> None:
     client.post("/api/v1/auth/password-reset/request", json={"email": owner.email})
     worker.drain()
     token = link_in(smtp, owner.email, "/reset-password")
     with clock.travel(timedelta(hours=1, seconds=1)):
-        late = client.post("/api/v1/auth/password-reset/confirm", json={"token": token, "password": NEW_PASSWORD})
+        late = client.post(
+            "/api/v1/auth/password-reset/confirm", json={"token": token, "password": NEW_PASSWORD}
+        )
     assert late.status_code == 410
     assert late.json()["code"] == "token_expired"
-    bogus = client.post("/api/v1/auth/password-reset/confirm", json={"token": "bogus", "password": NEW_PASSWORD})
+    bogus = client.post(
+        "/api/v1/auth/password-reset/confirm", json={"token": "bogus", "password": NEW_PASSWORD}
+    )
     assert bogus.status_code == 422
 
 
-def test_reset_requests_are_capped_per_hour(client: TestClient, worker: Worker, smtp: SmtpServer, owner: Account) -> None:
+def test_reset_requests_are_capped_per_hour(
+    client: TestClient, worker: Worker, smtp: SmtpServer, owner: Account
+) -> None:
     worker.drain()
     smtp.inbox.messages.clear()
     for _ in range(8):
-        assert client.post("/api/v1/auth/password-reset/request", json={"email": owner.email}).status_code == 202
+        assert (
+            client.post(
+                "/api/v1/auth/password-reset/request", json={"email": owner.email}
+            ).status_code
+            == 202
+        )
     worker.drain()
     assert len(smtp.inbox.to(owner.email)) == 5
 

@@ -24,7 +24,9 @@ def test_unknown_route_and_method_are_problems(client: TestClient) -> None:
 
 
 def test_malformed_json_is_a_400_problem(client: TestClient) -> None:
-    response = client.post("/api/v1/auth/login", content=b'{"email": ', headers={"content-type": "application/json"})
+    response = client.post(
+        "/api/v1/auth/login", content=b'{"email": ', headers={"content-type": "application/json"}
+    )
     assert response.status_code == 400
     assert response.json()["code"] == "malformed_json"
 
@@ -40,7 +42,9 @@ def test_validation_problem_lists_fields(client: TestClient, owner: Account) -> 
 
 def test_oversized_body_is_413_declared_or_streamed(client: TestClient) -> None:
     big = b"{" + b" " * 1_100_000 + b"}"
-    declared = client.post("/api/v1/auth/login", content=big, headers={"content-type": "application/json"})
+    declared = client.post(
+        "/api/v1/auth/login", content=big, headers={"content-type": "application/json"}
+    )
     assert declared.status_code == 413
     assert declared.json()["code"] == "payload_too_large"
 
@@ -48,7 +52,9 @@ def test_oversized_body_is_413_declared_or_streamed(client: TestClient) -> None:
         for _ in range(20):
             yield b" " * 100_000
 
-    streamed = client.post("/api/v1/auth/login", content=chunks(), headers={"content-type": "application/json"})
+    streamed = client.post(
+        "/api/v1/auth/login", content=chunks(), headers={"content-type": "application/json"}
+    )
     assert streamed.status_code == 413
 
 
@@ -66,7 +72,8 @@ def test_request_id_is_generated_or_echoed(client: TestClient) -> None:
 def test_security_headers(client: TestClient) -> None:
     response = client.get("/health/live")
     csp = response.headers["content-security-policy"]
-    assert "frame-ancestors 'none'" in csp and "default-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert "default-src 'self'" in csp
     assert response.headers["x-content-type-options"] == "nosniff"
     assert response.headers["referrer-policy"] == "strict-origin-when-cross-origin"
 

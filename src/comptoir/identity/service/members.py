@@ -320,3 +320,59 @@ def accept_invitation(
             },
         )
     return sign_in(session, config, user, organization, role, kind)
+
+
+def find_organization(session: Session, reference: str) -> Organization:
+    """An organization by id or exact legal name, for operators on the command line."""
+    with all_tenants(session):
+        query = select(Organization)
+        try:
+            query = query.where(Organization.id == uuid.UUID(reference))
+        except ValueError:
+            query = query.where(Organization.legal_name == reference)
+        found = list(session.scalars(query.limit(2)))
+    if len(found) != 1:
+        raise NotFound(f"no single organization matches {reference!r}")
+    return found[0]
+
+
+def add_user(
+    session: Session,
+    organization: Organization,
+    email: str,
+    role: Role,
+    *,
+    password: str,
+    name: str = "",
+) -> User:
+    """Make ``email`` a member with ``role``, creating the account (verified) if needed."""
+    address = normalize_email(email)
+    user = session.scalar(select(User).where(User.email == address))
+    if user is None:
+        passwords.check_policy(password, email=address)
+        user = User(
+            email=address,
+            name=name.strip(),
+            password_hash=passwords.hash_password(password),
+            password_changed_at=clock.now(),
+            email_verified_at=clock.now(),
+            default_organization_id=organization.id,
+        )
+        session.add(user)
+        session.flush()
+    with as_organization(session, organization.id):
+        if session.scalar(select(Membership.id).where(Membership.user_id == user.id)):
+            raise Conflict(
+                f"{address} is already a member of {organization.legal_name}", code="already_member"
+            )
+        membership = Membership(user_id=user.id, role=role.value)
+        session.add(membership)
+        session.flush()
+        audit.record(
+            session,
+            "member.added",
+            target_type="membership",
+            target_id=membership.id,
+            after={"email": address, "role": role.value, "via": "cli"},
+        )
+    return user

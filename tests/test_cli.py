@@ -1,0 +1,186 @@
+"""The ``comptoir`` command: demo data, users, migrations, settings checks, and a real serve."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from comptoir.cli import app
+from comptoir.kit.settings import get_settings
+from tests.mail.smtp import free_port
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_env(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, database_url: str
+) -> Iterator[dict[str, str]]:
+    env = {
+        "COMPTOIR_DATA_DIR": str(tmp_path / "data"),
+        "COMPTOIR_DATABASE_URL": database_url,
+        "COMPTOIR_LOG_FORMAT": "text",
+    }
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    get_settings.cache_clear()
+    yield env
+    get_settings.cache_clear()
+
+
+def test_demo_is_idempotent_and_prints_one_login_per_role(cli_env: dict[str, str]) -> None:
+    first = runner.invoke(app, ["demo"])
+    assert first.exit_code == 0, first.output
+    for role in (
+        "owner",
+        "admin",
+        "accountant",
+        "sales",
+        "warehouse",
+        "viewer",
+        "client",
+        "supplier",
+    ):
+        assert f"{role}@example.com" in first.output
+    second = runner.invoke(app, ["demo"])
+    assert second.exit_code == 0
+    assert second.output == first.output
+
+
+def test_db_upgrade_and_current(cli_env: dict[str, str]) -> None:
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+    current = runner.invoke(app, ["db", "current"])
+    assert "Pending: none" in current.output
+
+
+def test_user_create(cli_env: dict[str, str]) -> None:
+    runner.invoke(app, ["demo"])
+    created = runner.invoke(
+        app,
+        [
+            "user",
+            "create",
+            "--email",
+            "Clerk@Example.org",
+            "--role",
+            "sales",
+            "--organization",
+            "Boulangerie Demo SARL",
+            "--password",
+            "a-Sturdy-passphrase-42",
+        ],
+    )
+    assert created.exit_code == 0, created.output
+    assert "clerk@example.org is now sales of Boulangerie Demo SARL" in created.output
+    again = runner.invoke(
+        app,
+        [
+            "user",
+            "create",
+            "--email",
+            "clerk@example.org",
+            "--role",
+            "viewer",
+            "--organization",
+            "Boulangerie Demo SARL",
+        ],
+    )
+    assert again.exit_code == 1
+    assert "already a member" in again.output
+    weak = runner.invoke(
+        app,
+        [
+            "user",
+            "create",
+            "--email",
+            "w@example.org",
+            "--role",
+            "sales",
+            "--organization",
+            "Boulangerie Demo SARL",
+            "--password",
+            "short",
+        ],
+    )
+    assert weak.exit_code == 1
+    assert "at least 10" in weak.output
+    missing = runner.invoke(
+        app,
+        [
+            "user",
+            "create",
+            "--email",
+            "m@example.org",
+            "--role",
+            "sales",
+            "--organization",
+            "No Such Company",
+            "--password",
+            "a-Sturdy-passphrase-42",
+        ],
+    )
+    assert missing.exit_code == 1
+    assert "no single organization" in missing.output
+
+
+def test_production_refuses_to_start_without_a_secret(
+    cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COMPTOIR_ENV", "production")
+    monkeypatch.delenv("COMPTOIR_SECRET_KEY", raising=False)
+    get_settings.cache_clear()
+    result = runner.invoke(app, ["serve"])
+    assert result.exit_code == 1
+    assert "COMPTOIR_SECRET_KEY is not set" in result.output
+
+
+def test_development_secret_is_generated_once_and_kept(cli_env: dict[str, str]) -> None:
+    settings = get_settings()
+    key = settings.resolved_secret_key()
+    assert len(key) >= 48
+    assert settings.resolved_secret_key() == key
+    assert (Path(cli_env["COMPTOIR_DATA_DIR"]) / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_serve_starts_with_the_demo_company(cli_env: dict[str, str]) -> None:
+    port = free_port()
+    env = {**os.environ, **cli_env}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "comptoir", "serve", "--demo", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    # Kill a server that never comes up, so that reading its output cannot hang the suite.
+    watchdog = threading.Timer(90, process.kill)
+    watchdog.start()
+    try:
+        base = f"http://127.0.0.1:{port}"
+        output = []
+        assert process.stdout is not None
+        for raw in process.stdout:
+            output.append(raw.decode(errors="replace"))
+            if "Application startup complete" in output[-1]:
+                break
+        else:
+            pytest.fail("comptoir serve exited:\n" + "".join(output))
+        assert httpx.get(f"{base}/health/ready").json()["status"] == "ok"
+        login = httpx.post(
+            f"{base}/api/v1/auth/login",
+            json={"email": "owner@example.com", "password": "comptoir-demo"},
+        )
+        assert login.status_code == 200
+        assert login.json()["organization"]["legal_name"] == "Boulangerie Demo SARL"
+        assert httpx.get(f"{base}/login").status_code == 200
+    finally:
+        watchdog.cancel()
+        process.terminate()
+        process.wait(timeout=20)
