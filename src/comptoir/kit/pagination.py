@@ -49,19 +49,19 @@ def check_limit(limit: int | None) -> int:
 
 def keyset_page(
     session: Session,
-    query: Select[tuple[T]],
+    query: Select[Any],
     id_column: Any,
     *,
     limit: int | None,
     cursor: str | None,
-) -> Page[T]:
+) -> Page[Any]:
     """Newest first by a UUIDv7 ``id_column``; ``cursor`` is the last id of the previous page."""
     size = check_limit(limit)
     after = decode_cursor(cursor)
     query = query.order_by(id_column.desc()).limit(size + 1)
     if after is not None:
         query = query.where(id_column < after)
-    rows = list(session.scalars(query))
+    rows: list[Any] = list(session.scalars(query))
     more = len(rows) > size
     rows = rows[:size]
-    return Page(rows, encode_cursor(rows[-1].id) if more and rows else None)  # type: ignore[attr-defined]
+    return Page(rows, encode_cursor(rows[-1].id) if more and rows else None)

@@ -24,7 +24,6 @@ class Settings(BaseSettings):
         default=None,
         description="SQLAlchemy URL; defaults to a SQLite file in the data directory.",
     )
-    read_database_url: str | None = None
     secret_key: SecretStr | None = None
     base_url: str = "http://127.0.0.1:8000"
 

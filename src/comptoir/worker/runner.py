@@ -10,8 +10,9 @@ import threading
 import traceback
 import uuid
 from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, Select, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -48,7 +49,7 @@ class Worker:
         self.settings = settings
         self.name = name or f"worker-{uuid.uuid4().hex[:8]}"
 
-    def _locking(self, query):  # type: ignore[no-untyped-def]
+    def _locking(self, query: Select[Any]) -> Select[Any]:
         if self.database.is_sqlite:
             return query
         return query.with_for_update(skip_locked=True)
@@ -182,10 +183,13 @@ class Worker:
                 )
                 if due is None or due > now:
                     continue
-                claimed = session.execute(
-                    update(ScheduledTask)
-                    .where(ScheduledTask.name == name, ScheduledTask.next_run_at == due)
-                    .values(next_run_at=now + every, last_run_at=now)
+                claimed = cast(
+                    CursorResult[Any],
+                    session.execute(
+                        update(ScheduledTask)
+                        .where(ScheduledTask.name == name, ScheduledTask.next_run_at == due)
+                        .values(next_run_at=now + every, last_run_at=now)
+                    ),
                 ).rowcount
                 if claimed != 1:
                     continue

@@ -5,9 +5,10 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, cast
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import CursorResult, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from comptoir.audit import service as audit
@@ -382,20 +383,17 @@ def purge_expired(session: Session) -> int:
     removed = 0
     with all_tenants(session):
         for statement in (
-            OneTimeToken.__table__.delete().where(
+            delete(OneTimeToken).where(
                 or_(
                     OneTimeToken.expires_at < now - timedelta(days=1),
                     OneTimeToken.used_at < now - timedelta(days=1),
                 )
             ),
-            LoginAttempt.__table__.delete().where(
-                LoginAttempt.attempted_at < now - timedelta(days=1)
-            ),
-            RefreshToken.__table__.delete().where(
-                RefreshToken.expires_at < now - timedelta(days=1)
-            ),
+            delete(LoginAttempt).where(LoginAttempt.attempted_at < now - timedelta(days=1)),
+            delete(RefreshToken).where(RefreshToken.expires_at < now - timedelta(days=1)),
         ):
-            removed += session.execute(statement).rowcount or 0
+            result = cast(CursorResult[Any], session.execute(statement))
+            removed += result.rowcount or 0
     return removed
 
 

@@ -212,7 +212,7 @@ def _check_vat(value: Any, country: str) -> str | None:
             raise ValidationFailed.single("vat_number", "This VAT number is not valid.")
         return text
     try:
-        number = str(module.validate(text))  # type: ignore[attr-defined]
+        number = str(module.validate(text))
     except StdnumError:
         raise ValidationFailed.single("vat_number", "This VAT number is not valid.") from None
     return number if number[:2].isalpha() else f"{prefix}{number}"
