@@ -27,10 +27,14 @@ RESOURCES: dict[str, str] = {
     "api_tokens": "personal access tokens",
 }
 
+# Nobody writes the audit trail through the API: it is written by every other action.
+READ_ONLY = frozenset({"audit"})
+
 SCOPES: dict[str, str] = {
     f"{resource}:{action}": f"{'Read' if action == 'read' else 'Create and change'} {text}"
     for resource, text in RESOURCES.items()
     for action in ("read", "write")
+    if action == "read" or resource not in READ_ONLY
 }
 
 
