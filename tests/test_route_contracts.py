@@ -57,7 +57,7 @@ def test_the_public_routes_are_exactly_the_auth_entry_points() -> None:
         if getattr(r.endpoint, "public_route", False)
     )
     assert public == [
-        "GET /api/v1/invitations/{token}",
+        "GET /api/v1/invitations/{token}/preview",
         "POST /api/v1/auth/login",
         "POST /api/v1/auth/password-reset/confirm",
         "POST /api/v1/auth/password-reset/request",

@@ -37,7 +37,7 @@ def test_invitation_creates_the_account_and_the_membership(
     client: TestClient, owner: Account, worker: Worker
 ) -> None:
     token = invite(client, owner, "Newcomer@Example.com")
-    preview = client.get(f"/api/v1/invitations/{token}")
+    preview = client.get(f"/api/v1/invitations/{token}/preview")
     assert preview.status_code == 200
     assert preview.json() == {
         "email": "newcomer@example.com",
@@ -78,7 +78,7 @@ def test_invitation_creates_the_account_and_the_membership(
 def test_existing_account_accepts_with_its_password(client: TestClient, owner: Account) -> None:
     other = register(client, organization_name="Other Org")
     token = invite(client, owner, other.email, role="sales")
-    assert client.get(f"/api/v1/invitations/{token}").json()["account_exists"] is True
+    assert client.get(f"/api/v1/invitations/{token}/preview").json()["account_exists"] is True
     wrong = client.post(
         f"/api/v1/invitations/{token}/accept", json={"password": "not-the-password"}
     )
@@ -125,7 +125,7 @@ def test_used_expired_withdrawn_and_unknown_invitations(client: TestClient, owne
         ).status_code
         == 404
     )
-    assert client.get("/api/v1/invitations/not-a-token").status_code == 404
+    assert client.get("/api/v1/invitations/not-a-token/preview").status_code == 404
 
 
 def test_inviting_again_replaces_the_earlier_link(client: TestClient, owner: Account) -> None:
@@ -166,7 +166,7 @@ def test_new_account_password_policy_applies_on_acceptance(
     token = invite(client, owner, "weak@example.com")
     response = client.post(f"/api/v1/invitations/{token}/accept", json={"password": "short"})
     assert response.status_code == 422
-    assert client.get(f"/api/v1/invitations/{token}").status_code == 200  # still usable
+    assert client.get(f"/api/v1/invitations/{token}/preview").status_code == 200  # still usable
 
 
 def test_roles_and_the_last_owner(client: TestClient, owner: Account) -> None:

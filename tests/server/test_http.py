@@ -116,3 +116,9 @@ def test_protected_routes_need_a_token(client: TestClient, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 401
     assert response.json()["code"] == "missing_token"
+
+
+def test_openapi_document_is_valid(client: TestClient) -> None:
+    from openapi_spec_validator import validate
+
+    validate(client.get("/api/openapi.json").json())

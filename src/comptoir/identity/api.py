@@ -366,7 +366,7 @@ def revoke_invitation(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@team.get("/invitations/{token}", summary="Look at an invitation")
+@team.get("/invitations/{token}/preview", summary="Look at an invitation")
 @public
 def preview_invitation(token: str, session: DbSession) -> schemas.InvitationPreviewOut:
     """What the link offers, before accepting. 404 unknown or withdrawn, 410 used or expired."""
