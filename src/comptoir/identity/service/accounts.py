@@ -245,22 +245,36 @@ def _consume_one_time(session: Session, raw: str, purpose: str) -> OneTimeToken:
     return token
 
 
-def send_verification(session: Session, config: AuthConfig, user: User) -> None:
-    if user.email_verified_at is not None:
-        return
-    raw = _issue_one_time(session, user, EMAIL_VERIFICATION, VERIFY_TOKEN_TTL)
+def _mail_link(
+    session: Session, config: AuthConfig, user: User, kind: str, subject: str, path: str
+) -> None:
+    """Queue a message to the account holder carrying a secret link."""
     mail.queue(
         session,
-        kind="email_verification",
+        kind=kind,
         to=user.email,
         sensitive=True,
-        subject="Confirm your e-mail address for Comptoir",
+        subject=subject,
         context={
             "name": user.name,
             "email": user.email,
             "base_url": config.base_url,
-            "link": f"{config.base_url}/verify-email?token={raw}",
+            "link": f"{config.base_url}{path}",
         },
+    )
+
+
+def send_verification(session: Session, config: AuthConfig, user: User) -> None:
+    if user.email_verified_at is not None:
+        return
+    raw = _issue_one_time(session, user, EMAIL_VERIFICATION, VERIFY_TOKEN_TTL)
+    _mail_link(
+        session,
+        config,
+        user,
+        EMAIL_VERIFICATION,
+        "Confirm your e-mail address for Comptoir",
+        f"/verify-email?token={raw}",
     )
 
 
@@ -299,18 +313,13 @@ def request_password_reset(session: Session, config: AuthConfig, email: str) -> 
     if (recent or 0) >= MAX_RESETS_PER_HOUR:
         return
     raw = _issue_one_time(session, user, PASSWORD_RESET, RESET_TOKEN_TTL)
-    mail.queue(
+    _mail_link(
         session,
-        kind="password_reset",
-        to=user.email,
-        sensitive=True,
-        subject="Reset your Comptoir password",
-        context={
-            "name": user.name,
-            "email": user.email,
-            "base_url": config.base_url,
-            "link": f"{config.base_url}/reset-password?token={raw}",
-        },
+        config,
+        user,
+        PASSWORD_RESET,
+        "Reset your Comptoir password",
+        f"/reset-password?token={raw}",
     )
     audit.record(
         session,
