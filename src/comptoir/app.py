@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from comptoir import __version__
 from comptoir.audit import api as audit_api
+from comptoir.audit import views as audit_views
 from comptoir.identity import api as identity_api
 from comptoir.identity import views as identity_views
 from comptoir.identity.service.tokens import AuthConfig
@@ -44,6 +45,7 @@ ROUTERS = (
     health.router,
     identity_views.router,
     mail_views.router,
+    audit_views.router,
     pages.router,
 )
 

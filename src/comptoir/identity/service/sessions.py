@@ -238,6 +238,20 @@ def switch_organization(
     session: Session, config: AuthConfig, principal: Principal, organization_id: uuid.UUID
 ) -> tuple[TokenPair, Organization]:
     """Point the caller's session at another of their organizations (404 if not a member)."""
+    auth_session, organization = _repoint_session(session, principal, organization_id)
+    return _pair(config, auth_session, None), organization
+
+
+def switch_web_organization(
+    session: Session, principal: Principal, organization_id: uuid.UUID
+) -> Organization:
+    """The browser's version: the cookie stays, its session now opens in ``organization_id``."""
+    return _repoint_session(session, principal, organization_id)[1]
+
+
+def _repoint_session(
+    session: Session, principal: Principal, organization_id: uuid.UUID
+) -> tuple[AuthSession, Organization]:
     if _membership(session, principal.user_id, organization_id) is None:
         raise NotFound("No such organization.")
     auth_session = session.get(AuthSession, principal.session_id)
@@ -257,4 +271,4 @@ def switch_organization(
         before={"organization_id": principal.organization_id},
         after={"organization_id": organization_id},
     )
-    return _pair(config, auth_session, None), organization
+    return auth_session, organization

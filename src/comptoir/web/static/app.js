@@ -1,0 +1,47 @@
+// Small progressive enhancements; every page works without this file.
+(function () {
+  "use strict";
+
+  // Choosing a country suggests its currency, until the currency is picked by hand.
+  function suggestCurrency(country) {
+    var target = document.getElementById(country.dataset.currencyTarget);
+    if (!target || target.dataset.touched) return;
+    // Never replace a currency that was already there (an organization's saved one).
+    if (target.value && target.value !== target.dataset.suggested) return;
+    var option = country.options[country.selectedIndex];
+    var currency = option && option.dataset.currency;
+    if (currency && target.querySelector('option[value="' + currency + '"]')) {
+      target.value = currency;
+      target.dataset.suggested = currency;
+    }
+  }
+
+  document.addEventListener("change", function (event) {
+    var element = event.target;
+    if (element.matches("select[data-currency-target]")) {
+      suggestCurrency(element);
+    } else if (element.id === "f-base_currency") {
+      element.dataset.touched = "1";
+    }
+  });
+
+  // The account menu is a <details>: close it on a click elsewhere or on Escape.
+  function closeMenus(except) {
+    document.querySelectorAll("details.user-menu[open]").forEach(function (menu) {
+      if (menu !== except) menu.removeAttribute("open");
+    });
+  }
+
+  document.addEventListener("click", function (event) {
+    closeMenus(event.target.closest("details.user-menu"));
+  });
+
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    var open = document.querySelector("details.user-menu[open]");
+    if (open) {
+      open.removeAttribute("open");
+      open.querySelector("summary").focus();
+    }
+  });
+})();
