@@ -13,6 +13,21 @@ from tests.e2e.conftest import PASSWORD, LiveServer, log_in, log_out, sign_up, u
 pytestmark = pytest.mark.e2e
 
 
+def invite(page: Page, email: str, role: str, company: str) -> str:
+    """Invite from the members page, then read the link in the message under Sent mail."""
+    page.get_by_label("E-mail address").fill(email)
+    page.get_by_label("Role", exact=True).select_option(role)
+    page.get_by_role("button", name="Send invitation").click()
+    expect(page.get_by_role("status")).to_contain_text("the e-mail is queued")
+    expect(page.get_by_role("cell", name=email, exact=True)).to_be_visible()
+    page.get_by_role("link", name="Open Sent mail").click()
+    page.get_by_role("link", name=f"Join {company} on Comptoir").first.click()
+    expect(page.get_by_role("heading", name=f"Join {company} on Comptoir")).to_be_visible()
+    href = page.locator(".mail-body a", has_text="/invitations/").get_attribute("href")
+    assert href is not None
+    return href
+
+
 def test_sign_up_invite_and_join_as_accountant(
     page: Page, new_context: Callable[..., BrowserContext], live_server: LiveServer
 ) -> None:
@@ -32,18 +47,7 @@ def test_sign_up_invite_and_join_as_accountant(
 
     page.get_by_role("link", name="Settings").first.click()
     page.get_by_role("navigation", name="Settings").get_by_role("link", name="Members").click()
-    page.get_by_label("E-mail address").fill(invitee)
-    page.get_by_label("Role", exact=True).select_option("accountant")
-    page.get_by_role("button", name="Send invitation").click()
-    expect(page.get_by_role("status")).to_contain_text("the e-mail is queued")
-    expect(page.get_by_role("cell", name=invitee, exact=True)).to_be_visible()
-
-    page.get_by_role("link", name="Open Sent mail").click()
-    page.get_by_role("link", name=f"Join {company} on Comptoir").click()
-    expect(page.get_by_role("heading", name=f"Join {company} on Comptoir")).to_be_visible()
-    accept_link = page.locator(".mail-body a", has_text="/invitations/")
-    accept_url = accept_link.get_attribute("href")
-    assert accept_url is not None
+    accept_url = invite(page, invitee, "accountant", company)
     assert accept_url.startswith(f"{live_server.url}/invitations/")
 
     guest = new_context().new_page()
@@ -163,3 +167,30 @@ def test_the_dashboard_on_a_phone_collapses_the_navigation(
     menu.click()
     expect(navigation).to_be_visible()
     expect(navigation.get_by_role("link", name="Settings")).to_be_visible()
+
+
+def test_an_owner_changes_a_role_in_place(
+    page: Page, new_context: Callable[..., BrowserContext]
+) -> None:
+    company = "Role Play SARL"
+    sign_up(page, unique_email("boss"), company)
+    page.goto("/settings/members")
+    teammate = unique_email("teammate")
+    accept_url = invite(page, teammate, "sales", company)
+    guest = new_context().new_page()
+    guest.goto(accept_url)
+    guest.get_by_label("Choose a password").fill(PASSWORD)
+    guest.get_by_role("button", name="Create account and join").click()
+    expect(guest.locator(".eyebrow")).to_have_text(f"{company} · Sales")
+
+    page.goto("/settings/members")
+    row = page.get_by_role("row", name=re.compile(re.escape(teammate)))
+    row.get_by_label(re.compile("Role of")).select_option("viewer")
+    row.get_by_role("button", name="Save").click()
+    # HTMX swaps the row in place (the CSRF token travels in a header): no page load.
+    expect(page.get_by_role("row", name=re.compile(re.escape(teammate)))).to_contain_text(
+        "Role changed."
+    )
+    expect(page).to_have_url(re.compile(r"/settings/members$"))
+    guest.reload()
+    expect(guest.locator(".eyebrow")).to_have_text(f"{company} · Viewer")

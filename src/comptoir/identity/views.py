@@ -44,12 +44,12 @@ MEMBER_NOTICES = {
     "removed": "The member is removed; their sessions in this company have ended.",
     "withdrawn": "The invitation is withdrawn; its link no longer works.",
 }
-# The services speak of ISO codes; beside a drop-down, "choose one" says it better.
-CHOICE_MESSAGES = {"country": "Choose a country.", "base_currency": "Choose a currency."}
 ACCOUNT_NOTICES = {
     "password_changed": "Your password is changed. Your other devices were logged out.",
     "verification_sent": "A new confirmation link is on its way to your inbox.",
 }
+# The services speak of ISO codes; beside a drop-down, "choose one" says it better.
+CHOICE_MESSAGES = {"country": "Choose a country.", "base_currency": "Choose a currency."}
 
 
 class LoginForm(BaseModel):
@@ -209,6 +209,14 @@ def login(
             headers=headers,
         )
     return _signed_in(request, signed, values["next"])
+
+
+@router.get("/logout")
+def logout_page(request: Request, visitor: MaybeVisitor) -> Response:
+    """Logging out changes state, so a typed-in address asks before doing it."""
+    if visitor is None:
+        return redirect("/login")
+    return render(request, "identity/logout.html")
 
 
 @router.post("/logout")

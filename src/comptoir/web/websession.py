@@ -27,7 +27,7 @@ from comptoir.identity.service.sessions import Principal
 from comptoir.kit.errors import DomainError, PermissionDenied, Unauthorized, ValidationFailed
 from comptoir.kit.settings import Settings
 from comptoir.server.deps import READ_METHODS, DbSession, get_database
-from comptoir.web.templating import templates
+from comptoir.web.templating import role_label, templates
 
 if TYPE_CHECKING:
     from comptoir.identity.models import Organization, User
@@ -64,10 +64,13 @@ def _cookie_options(request: Request) -> dict[str, Any]:
     }
 
 
+def _max_age(request: Request) -> int:
+    return _settings(request).web_session_days * 24 * 3600
+
+
 def set_session_cookie(request: Request, response: Response, raw: str | None) -> None:
     assert raw is not None, "web sign-ins always come with a cookie value"
-    max_age = _settings(request).web_session_days * 24 * 3600
-    response.set_cookie(SESSION_COOKIE, raw, max_age=max_age, **_cookie_options(request))
+    response.set_cookie(SESSION_COOKIE, raw, max_age=_max_age(request), **_cookie_options(request))
 
 
 def clear_session_cookie(request: Request, response: Response) -> None:
@@ -211,7 +214,10 @@ def render(
     # Pages show private data and carry a CSRF token: never keep them in a shared cache.
     response.headers["Cache-Control"] = "no-store"
     if getattr(request.state, "csrf_cookie_needed", False):
-        response.set_cookie(CSRF_COOKIE, csrf_token(request), **_cookie_options(request))
+        # As long-lived as a sign-in, so that a page restored with the browser still posts.
+        response.set_cookie(
+            CSRF_COOKIE, csrf_token(request), max_age=_max_age(request), **_cookie_options(request)
+        )
     return response
 
 
@@ -269,7 +275,12 @@ def _page_for(request: Request, exc: DomainError) -> Response:
     if session is not None:
         discard(session, exc)
     status = exc.status if exc.status in _ERROR_PAGES else 400
-    detail = None if isinstance(exc, PermissionDenied) else exc.detail
+    detail = exc.detail
+    visitor: Visitor | None = getattr(request.state, "visitor", None)
+    if isinstance(exc, PermissionDenied) and visitor is not None:
+        # The scope name means nothing to a person; the role they hold does.
+        role = role_label(visitor.principal.role)
+        detail = f"Your role in {visitor.organization.legal_name} ({role}) does not include it."
     return error_page(request, status, detail)
 
 
