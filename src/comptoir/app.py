@@ -25,7 +25,7 @@ from comptoir.mail import api as mail_api
 from comptoir.mail import views as mail_views
 from comptoir.server import health, problems
 from comptoir.server.middleware import BodyLimitMiddleware, RequestContextMiddleware
-from comptoir.web import pages
+from comptoir.web import pages, websession
 from comptoir.worker.runner import start_in_thread
 
 DESCRIPTION = """
@@ -86,7 +86,7 @@ def create_app(
         refresh_token_ttl=timedelta(days=settings.refresh_token_days),
         web_session_ttl=timedelta(days=settings.web_session_days),
     )
-    problems.install(app)
+    problems.install(app, html_page=websession.error_page)
     for router in ROUTERS:
         app.include_router(router)
     app.mount(

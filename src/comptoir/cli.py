@@ -16,7 +16,7 @@ from rich.table import Table
 from comptoir.app import create_app
 from comptoir.identity.models import Organization
 from comptoir.identity.roles import Role
-from comptoir.identity.service import accounts, demo, members
+from comptoir.identity.service import accounts, addresses, demo, members
 from comptoir.kit import logging as app_logging
 from comptoir.kit import migrations
 from comptoir.kit.db import Database
@@ -107,7 +107,7 @@ def user_create(
     try:
         with database.unit_of_work() as session:
             org = members.find_organization(session, organization)
-            address = accounts.normalize_email(email)
+            address = addresses.normalize_email(email)
             if accounts.find_user(session, address) is None and password is None:
                 password = getpass.getpass("Password: ")
             members.add_user(session, org, address, role, password=password or "", name=name)

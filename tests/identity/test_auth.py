@@ -363,3 +363,24 @@ def test_switch_to_an_organization_you_do_not_belong_to_is_404(
         json={"organization_id": "not-a-uuid"},
     )
     assert response.status_code == 422
+
+
+def test_rename_yourself(client: TestClient, owner: Account) -> None:
+    renamed = client.patch(
+        "/api/v1/auth/me", headers=owner.headers, json={"name": "  Marie   Curie "}
+    )
+    assert renamed.status_code == 200
+    assert renamed.json()["name"] == "Marie Curie"
+    assert (
+        client.get("/api/v1/auth/me", headers=owner.headers).json()["user"]["name"] == "Marie Curie"
+    )
+    assert (
+        client.patch("/api/v1/auth/me", headers=owner.headers, json={"name": "x" * 201}).status_code
+        == 422
+    )
+    assert (
+        client.patch(
+            "/api/v1/auth/me", headers=owner.headers, json={"email": "x@example.com"}
+        ).status_code
+        == 422
+    )

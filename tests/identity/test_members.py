@@ -284,3 +284,23 @@ def test_accepting_twice_in_parallel_creates_one_membership(
     ]
     assert len(members) == 1
     assert login(client, "parallel@example.org")["role"] == "accountant"
+
+
+def test_invitation_password_guesses_count_against_the_login_limit(
+    client: TestClient, owner: Account
+) -> None:
+    other = register(client, organization_name="Target Org")
+    token = invite(client, owner, other.email, role="viewer")
+    for _ in range(10):
+        wrong = client.post(
+            f"/api/v1/invitations/{token}/accept", json={"password": "guess-guess-guess"}
+        )
+        assert wrong.status_code == 422
+    locked = client.post(f"/api/v1/invitations/{token}/accept", json={"password": PASSWORD})
+    assert locked.status_code == 429
+    assert (
+        client.post(
+            "/api/v1/auth/login", json={"email": other.email, "password": PASSWORD}
+        ).status_code
+        == 429
+    )

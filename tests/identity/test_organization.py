@@ -97,3 +97,17 @@ def test_unknown_fields_are_refused(client: TestClient, owner: Account) -> None:
         "/api/v1/organization", headers=owner.headers, json={"id": "x", "created_at": "now"}
     )
     assert response.status_code == 422
+
+
+def test_company_email_is_checked(client: TestClient, owner: Account) -> None:
+    bad = client.patch(
+        "/api/v1/organization", headers=owner.headers, json={"email": "not an address"}
+    )
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "email"
+    ok = client.patch(
+        "/api/v1/organization", headers=owner.headers, json={"email": "Contact@Example.org"}
+    )
+    assert ok.json()["email"] == "contact@example.org"
+    cleared = client.patch("/api/v1/organization", headers=owner.headers, json={"email": ""})
+    assert cleared.json()["email"] is None

@@ -153,3 +153,29 @@ def test_a_refusing_server_is_retried(client: TestClient, worker: Worker, smtp: 
     with clock.travel(timedelta(minutes=2)):
         worker.drain()
     assert len(smtp.inbox.to(account.email)) == 1
+
+
+def test_confirmation_resends_are_capped(
+    client: TestClient, worker: Worker, smtp: SmtpServer, owner: Account
+) -> None:
+    for _ in range(7):
+        assert (
+            client.post("/api/v1/auth/verify-email/resend", headers=owner.headers).status_code
+            == 202
+        )
+    worker.drain()
+    confirmations = [m for m in smtp.inbox.to(owner.email) if "Confirm" in m["Subject"]]
+    assert len(confirmations) == 5  # the sign-up message and four resends
+
+
+def test_secret_links_are_not_kept_after_smtp_delivery(
+    client: TestClient, worker: Worker, smtp: SmtpServer, owner: Account, database
+) -> None:
+    from sqlalchemy import text
+
+    worker.drain()
+    with database.engine.connect() as conn:
+        rows = conn.execute(text("SELECT kind, status, body_text FROM mail_messages")).all()
+    assert [(kind, status, body) for kind, status, body in rows] == [
+        ("email_verification", "sent", None)
+    ]

@@ -122,3 +122,12 @@ def test_openapi_document_is_valid(client: TestClient) -> None:
     from openapi_spec_validator import validate
 
     validate(client.get("/api/openapi.json").json())
+
+
+def test_browsers_get_an_html_page_for_unknown_pages(client: TestClient) -> None:
+    page = client.get("/no-such-page", headers={"Accept": "text/html,application/xhtml+xml"})
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "<html" in page.text
+    api = client.get("/api/v1/no-such-thing", headers={"Accept": "text/html"})
+    assert api.headers["content-type"] == "application/problem+json"

@@ -143,6 +143,13 @@ def me(principal: SignedInUser, session: DbSession) -> schemas.MeResponse:
     )
 
 
+@auth.patch("/me", summary="Change your name")
+def update_me(
+    body: schemas.ProfileUpdate, principal: SignedInUser, session: DbSession
+) -> schemas.UserOut:
+    return user_out(accounts.rename(session, principal.user_id, body.name))
+
+
 @auth.post("/switch-organization", summary="Switch organization")
 def switch_organization(
     body: schemas.SwitchOrganizationRequest,

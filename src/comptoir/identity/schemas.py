@@ -50,6 +50,10 @@ class ChangePasswordRequest(Request):
     new_password: str = Field(max_length=1000)
 
 
+class ProfileUpdate(Request):
+    name: str = Field(max_length=200, description="Your display name")
+
+
 class SwitchOrganizationRequest(Request):
     organization_id: uuid.UUID
 

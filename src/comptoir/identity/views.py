@@ -45,6 +45,7 @@ MEMBER_NOTICES = {
     "withdrawn": "The invitation is withdrawn; its link no longer works.",
 }
 ACCOUNT_NOTICES = {
+    "renamed": "Your name is saved.",
     "password_changed": "Your password is changed. Your other devices were logged out.",
     "verification_sent": "A new confirmation link is on its way to your inbox.",
 }
@@ -539,17 +540,22 @@ def withdraw_invitation(
 # -- settings: one's own account ---------------------------------------------------------
 
 
-def _account_page(request: Request, form: FormState) -> Response:
+def _account_page(
+    request: Request, form: FormState, *, name_form: FormState | None = None
+) -> Response:
+    visitor: Visitor = request.state.visitor
+    name_form = name_form or FormState({"name": visitor.user.name})
     return render(
         request,
         "identity/settings_account.html",
         {
             "form": form,
+            "name_form": name_form,
             "notice": notice(request, ACCOUNT_NOTICES),
             "section": "settings",
             "tab": "account",
         },
-        status_code=form.status,
+        status_code=max(form.status, name_form.status),
     )
 
 
@@ -570,6 +576,25 @@ def change_password(
     except ValidationFailed as exc:
         return _account_page(request, failed_form(session, exc, values))
     return redirect("/settings/account?notice=password_changed")
+
+
+class NameForm(BaseModel):
+    name: str = ""
+
+
+@router.post("/settings/account/name")
+def rename(
+    request: Request, visitor: CurrentVisitor, session: Db, form: Annotated[NameForm, Form()]
+) -> Response:
+    try:
+        accounts.rename(session, visitor.user.id, form.name)
+    except ValidationFailed as exc:
+        return _account_page(
+            request,
+            FormState(_values(PasswordForm(), *PasswordForm.model_fields)),
+            name_form=failed_form(session, exc, {"name": form.name}),
+        )
+    return redirect("/settings/account?notice=renamed")
 
 
 @router.post("/settings/account/verification")

@@ -87,9 +87,18 @@ class ValidationFailed(DomainError):
     code = "validation_failed"
     title = "Invalid input"
 
-    def __init__(self, errors: list[FieldError] | FieldError, detail: str | None = None) -> None:
+    def __init__(
+        self,
+        errors: list[FieldError] | FieldError,
+        detail: str | None = None,
+        *,
+        keep_changes: bool = False,
+    ) -> None:
         self.errors = [errors] if isinstance(errors, FieldError) else list(errors)
-        super().__init__(detail or "; ".join(f"{e.field}: {e.message}" for e in self.errors))
+        super().__init__(
+            detail or "; ".join(f"{e.field}: {e.message}" for e in self.errors),
+            keep_changes=keep_changes,
+        )
 
     @classmethod
     def single(cls, field: str, message: str, code: str = "invalid") -> ValidationFailed:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -120,18 +121,34 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _http(request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, StarletteHTTPException)
-    code, title = _HTTP_CODES.get(exc.status_code, ("http_error", "HTTP error"))
-    detail = exc.detail if isinstance(exc.detail, str) else title
-    return problem(
-        exc.status_code,
-        code,
-        title,
-        detail,
-        instance=request.url.path,
-        headers=dict(exc.headers or {}) or None,
+HtmlErrorPage = Callable[[Request, int, str], Response]
+_NOT_PAGES = ("/api/", "/health/", "/metrics", "/static/")
+
+
+def _wants_page(request: Request) -> bool:
+    """A browser asking for a page (not the API, not a static file) gets HTML errors."""
+    return not request.url.path.startswith(_NOT_PAGES) and "text/html" in request.headers.get(
+        "accept", ""
     )
+
+
+def _http_handler(html_page: HtmlErrorPage | None) -> Callable[..., Any]:
+    async def _http(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        code, title = _HTTP_CODES.get(exc.status_code, ("http_error", "HTTP error"))
+        detail = exc.detail if isinstance(exc.detail, str) else title
+        if html_page is not None and _wants_page(request):
+            return html_page(request, exc.status_code, detail)
+        return problem(
+            exc.status_code,
+            code,
+            title,
+            detail,
+            instance=request.url.path,
+            headers=dict(exc.headers or {}) or None,
+        )
+
+    return _http
 
 
 async def _integrity(request: Request, exc: Exception) -> JSONResponse:
@@ -168,10 +185,10 @@ async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, *, html_page: HtmlErrorPage | None = None) -> None:
     app.add_exception_handler(DomainError, _domain)
     app.add_exception_handler(RequestValidationError, _validation)
-    app.add_exception_handler(StarletteHTTPException, _http)
+    app.add_exception_handler(StarletteHTTPException, _http_handler(html_page))
     app.add_exception_handler(IntegrityError, _integrity)
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected)

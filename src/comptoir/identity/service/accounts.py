@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
-from email_validator import EmailNotValidError, validate_email
 from sqlalchemy import CursorResult, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -23,6 +22,7 @@ from comptoir.identity.models import (
 )
 from comptoir.identity.roles import Role
 from comptoir.identity.service import organizations, passwords, sessions
+from comptoir.identity.service.addresses import normalize_email
 from comptoir.identity.service.tokens import AuthConfig, hash_token, new_opaque_token
 from comptoir.kit import clock
 from comptoir.kit.errors import (
@@ -42,18 +42,9 @@ LOGIN_WINDOW = timedelta(minutes=15)
 MAX_FAILED_LOGINS = 10
 RESET_TOKEN_TTL = timedelta(hours=1)
 VERIFY_TOKEN_TTL = timedelta(days=7)
-MAX_RESETS_PER_HOUR = 5
+MAX_LINKS_PER_HOUR = 5
 PASSWORD_RESET = "password_reset"  # noqa: S105 - a token purpose, not a secret
 EMAIL_VERIFICATION = "email_verification"
-
-
-def normalize_email(value: str, field: str = "email") -> str:
-    """Lower-cased, syntax-checked address (no DNS look-up: Comptoir may run offline)."""
-    try:
-        result = validate_email((value or "").strip(), check_deliverability=False)
-    except EmailNotValidError as exc:
-        raise ValidationFailed.single(field, str(exc), "invalid_email") from None
-    return result.normalized.lower()
 
 
 def find_user(session: Session, email: str) -> User | None:
@@ -179,25 +170,42 @@ def _check_login_rate(session: Session, email: str, ip: str | None) -> None:
             )
 
 
-def login(
-    session: Session, config: AuthConfig, email: str, password: str, *, ip: str | None, kind: str
-) -> SignedIn:
+def check_credentials(
+    session: Session, email: str, password: str, *, ip: str | None, field: str | None = None
+) -> User:
+    """The account behind an e-mail and password, counted against the guessing limits.
+
+    A failure is recorded (and kept) before it is raised: as 401, or as a field error
+    on ``field`` when a form asks for the password of a known account.
+    """
     address = (email or "").strip().lower()[:254]
     _check_login_rate(session, address, ip)
     user = find_user(session, address)
-    if user is None or not passwords.verify_password(user.password_hash, password):
-        session.add(LoginAttempt(email=address, ip=ip, succeeded=False))
-        audit.record(
-            session,
-            "auth.login_failed",
-            target_type="user",
-            target_id=user.id if user else None,
-            actor_email=address,
-            actor_user_id=user.id if user else None,
+    if user is not None and passwords.verify_password(user.password_hash, password):
+        return user
+    session.add(LoginAttempt(email=address, ip=ip, succeeded=False))
+    audit.record(
+        session,
+        "auth.login_failed",
+        target_type="user",
+        target_id=user.id if user else None,
+        actor_email=address,
+        actor_user_id=user.id if user else None,
+    )
+    if field is not None:
+        raise ValidationFailed(
+            FieldError(field, "This password is wrong.", "invalid_credentials"), keep_changes=True
         )
-        raise Unauthorized(
-            "Wrong e-mail address or password.", code="invalid_credentials", keep_changes=True
-        )
+    raise Unauthorized(
+        "Wrong e-mail address or password.", code="invalid_credentials", keep_changes=True
+    )
+
+
+def login(
+    session: Session, config: AuthConfig, email: str, password: str, *, ip: str | None, kind: str
+) -> SignedIn:
+    user = check_credentials(session, email, password, ip=ip)
+    address = user.email
     if not user.is_active:
         raise PermissionDenied("This account is disabled.", code="account_disabled")
     memberships = organizations.organizations_of(session, user.id)
@@ -264,8 +272,26 @@ def _mail_link(
     )
 
 
+def _sent_within_the_hour(session: Session, user: User, purpose: str) -> int:
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(OneTimeToken)
+            .where(
+                OneTimeToken.user_id == user.id,
+                OneTimeToken.purpose == purpose,
+                OneTimeToken.created_at > clock.now() - timedelta(hours=1),
+            )
+        )
+        or 0
+    )
+
+
 def send_verification(session: Session, config: AuthConfig, user: User) -> None:
+    """E-mail a confirmation link, at most five an hour so that it cannot be used to spam."""
     if user.email_verified_at is not None:
+        return
+    if _sent_within_the_hour(session, user, EMAIL_VERIFICATION) >= MAX_LINKS_PER_HOUR:
         return
     raw = _issue_one_time(session, user, EMAIL_VERIFICATION, VERIFY_TOKEN_TTL)
     _mail_link(
@@ -301,16 +327,7 @@ def request_password_reset(session: Session, config: AuthConfig, email: str) -> 
     user = find_user(session, (email or "")[:254])
     if user is None or not user.is_active:
         return
-    recent = session.scalar(
-        select(func.count())
-        .select_from(OneTimeToken)
-        .where(
-            OneTimeToken.user_id == user.id,
-            OneTimeToken.purpose == PASSWORD_RESET,
-            OneTimeToken.created_at > clock.now() - timedelta(hours=1),
-        )
-    )
-    if (recent or 0) >= MAX_RESETS_PER_HOUR:
+    if _sent_within_the_hour(session, user, PASSWORD_RESET) >= MAX_LINKS_PER_HOUR:
         return
     raw = _issue_one_time(session, user, PASSWORD_RESET, RESET_TOKEN_TTL)
     _mail_link(
@@ -384,6 +401,21 @@ def change_password(
         current_session.revoked_at = None
         current_session.revoked_reason = None
     session.flush()
+
+
+def rename(session: Session, user_id: uuid.UUID, name: str) -> User:
+    """Change the display name of one's own account."""
+    cleaned = " ".join((name or "").split())
+    if len(cleaned) > 200:
+        raise ValidationFailed.single("name", "Use at most 200 characters.")
+    user = session.get(User, user_id)
+    assert user is not None
+    if user.name != cleaned:
+        audit.record(session, "user.renamed", target_type="user", target_id=user.id,
+                     before={"name": user.name}, after={"name": cleaned})
+        user.name = cleaned
+        session.flush()
+    return user
 
 
 def purge_expired(session: Session) -> int:

@@ -13,9 +13,15 @@ from comptoir.audit import service as audit
 from comptoir.identity.models import Invitation, Membership, Organization, User
 from comptoir.identity.roles import ROLE_LABELS, Role
 from comptoir.identity.service import organizations, passwords, sessions
-from comptoir.identity.service.accounts import SignedIn, normalize_email, sign_in
+from comptoir.identity.service.accounts import (
+    SignedIn,
+    check_credentials,
+    sign_in,
+)
+from comptoir.identity.service.addresses import normalize_email
 from comptoir.identity.service.tokens import AuthConfig, hash_token, new_opaque_token
 from comptoir.kit import clock
+from comptoir.kit.context import current_origin
 from comptoir.kit.errors import Conflict, Gone, NotFound, PermissionDenied, ValidationFailed
 from comptoir.kit.tenancy import all_tenants, as_organization, require_organization
 from comptoir.mail import service as mail
@@ -282,13 +288,10 @@ def accept_invitation(
         )
         session.add(user)
         session.flush()
-    elif signed_in_user_id != user.id and not passwords.verify_password(
-        user.password_hash, password or ""
-    ):
-        raise ValidationFailed.single(
-            "password",
-            "An account exists for this address: enter its password.",
-            "invalid_credentials",
+    elif signed_in_user_id != user.id:
+        # The link proves access to the mailbox, not to the account: same limits as log-in.
+        check_credentials(
+            session, user.email, password or "", ip=current_origin().ip, field="password"
         )
     with as_organization(session, organization.id):
         if session.scalar(select(Membership.id).where(Membership.user_id == user.id)):

@@ -19,6 +19,7 @@ from stdnum.util import get_cc_module
 
 from comptoir.audit import service as audit
 from comptoir.identity.models import Membership, Organization
+from comptoir.identity.service.addresses import normalize_email
 from comptoir.kit.errors import FieldError, NotFound, ValidationFailed
 from comptoir.kit.money import is_currency
 from comptoir.kit.tenancy import all_tenants, as_organization, require_organization
@@ -105,20 +106,8 @@ _TEXT_FIELDS = {
     "city": 100,
     "region": 100,
     "company_registration": 40,
-    "email": 254,
     "phone": 40,
 }
-EDITABLE_FIELDS = (
-    *_TEXT_FIELDS,
-    "country",
-    "base_currency",
-    "fiscal_year_start_month",
-    "locale",
-    "timezone",
-    "siren",
-    "vat_number",
-    "tpin",
-)
 
 
 def _validate_profile(organization: Organization, values: dict[str, Any]) -> dict[str, Any]:
@@ -149,6 +138,7 @@ def _validate_profile(organization: Organization, values: dict[str, Any]) -> dic
         "siren": lambda v: _check_siren(v, country),
         "vat_number": lambda v: _check_vat(v, country),
         "tpin": _check_tpin,
+        "email": _check_email,
     }
     for name, check in checks.items():
         if values.get(name) is None:
@@ -216,6 +206,10 @@ def _check_vat(value: Any, country: str) -> str | None:
     except StdnumError:
         raise ValidationFailed.single("vat_number", "This VAT number is not valid.") from None
     return number if number[:2].isalpha() else f"{prefix}{number}"
+
+
+def _check_email(value: Any) -> str | None:
+    return normalize_email(str(value)) if str(value).strip() else None
 
 
 def _check_tpin(value: Any) -> str | None:
