@@ -411,8 +411,14 @@ def rename(session: Session, user_id: uuid.UUID, name: str) -> User:
     user = session.get(User, user_id)
     assert user is not None
     if user.name != cleaned:
-        audit.record(session, "user.renamed", target_type="user", target_id=user.id,
-                     before={"name": user.name}, after={"name": cleaned})
+        audit.record(
+            session,
+            "user.renamed",
+            target_type="user",
+            target_id=user.id,
+            before={"name": user.name},
+            after={"name": cleaned},
+        )
         user.name = cleaned
         session.flush()
     return user
