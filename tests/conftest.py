@@ -13,6 +13,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,21 +73,29 @@ def database_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     return name
 
 
+@contextmanager
+def cloned_pg_database(template: str, label: str) -> Iterator[str]:
+    """A PostgreSQL database copied from the migrated template, dropped afterwards."""
+    name = f"comptoir_{label}_{uuid.uuid4().hex[:6]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    try:
+        yield make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture(scope="session")
 def pg_worker_database(database_template: str, request: pytest.FixtureRequest) -> Iterator[str]:
     """This xdist worker's own PostgreSQL database, cloned from the template."""
     if not PG_URL:
         yield ""
         return
-    name = f"comptoir_test_{_worker_id(request.config)}_{uuid.uuid4().hex[:6]}"
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{database_template}"'))
-    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with cloned_pg_database(database_template, f"test_{_worker_id(request.config)}") as url:
+        yield url
 
 
 @pytest.fixture

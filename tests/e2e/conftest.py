@@ -8,6 +8,7 @@ and uses addresses of its own, so tests do not depend on one another.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import threading
 import time
@@ -23,8 +24,8 @@ import uvicorn
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 
 from comptoir.app import create_app
-from comptoir.kit import migrations
 from comptoir.kit.settings import Settings
+from tests.conftest import PG_URL, cloned_pg_database
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -60,10 +61,25 @@ def _wait_until_live(url: str, thread: threading.Thread) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def e2e_database_url(
+    database_template: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The server's own database: a copy of the migrated template, SQLite or PostgreSQL."""
+    if PG_URL:
+        with cloned_pg_database(database_template, "e2e") as url:
+            yield url
+        return
+    path = tmp_path_factory.mktemp("e2e-db") / "comptoir.sqlite3"
+    shutil.copyfile(database_template, path)
+    yield f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    tmp_path_factory: pytest.TempPathFactory, e2e_database_url: str
+) -> Iterator[LiveServer]:
     data_dir = tmp_path_factory.mktemp("e2e")
-    database_url = f"sqlite:///{data_dir / 'comptoir.sqlite3'}"
-    migrations.upgrade(database_url)
+    database_url = e2e_database_url
     # Bound before the app starts, so that the port cannot be taken in between.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
