@@ -130,7 +130,7 @@ def serve(
 ) -> None:
     """Apply migrations, then serve the API and the web UI (with the worker unless --no-worker)."""
     settings = get_settings()
-    app_logging.configure(settings.log_level, settings.log_format)
+    app_logging.configure(settings.log_level, settings.effective_log_format)
     try:
         settings.resolved_secret_key()
     except ConfigurationError as exc:
@@ -164,7 +164,7 @@ def serve(
 def worker() -> None:
     """Run the background worker: outbox dispatch, jobs and periodic tasks."""
     settings = get_settings()
-    app_logging.configure(settings.log_level, settings.log_format)
+    app_logging.configure(settings.log_level, settings.effective_log_format)
     stop = threading.Event()
     runner = Worker(_database(), settings)
     try:

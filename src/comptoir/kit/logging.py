@@ -45,3 +45,5 @@ def configure(level: str = "INFO", fmt: str = "json") -> None:
         logging.getLogger(name).propagate = True
     # Comptoir writes its own access log line with the request id.
     logging.getLogger("uvicorn.access").disabled = True
+    # Alembic announces its context on every schema check; only its warnings matter.
+    logging.getLogger("alembic").setLevel(logging.WARNING)

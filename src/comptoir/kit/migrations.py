@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
@@ -33,8 +34,10 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
-def head_revisions(url: str = "sqlite://") -> set[str]:
-    return set(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+@lru_cache(maxsize=1)
+def head_revisions() -> frozenset[str]:
+    """The revisions this code expects; read once, the scripts do not change while running."""
+    return frozenset(ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads())
 
 
 def current_revisions(engine: Engine) -> set[str]:
@@ -43,6 +46,4 @@ def current_revisions(engine: Engine) -> set[str]:
 
 
 def pending_revisions(engine: Engine) -> list[str]:
-    heads = head_revisions(str(engine.url))
-    current = current_revisions(engine)
-    return sorted(heads - current)
+    return sorted(head_revisions() - current_revisions(engine))

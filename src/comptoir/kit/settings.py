@@ -45,7 +45,9 @@ class Settings(BaseSettings):
 
     worker_poll_seconds: float = Field(default=1.0, gt=0)
     log_level: str = "INFO"
-    log_format: Literal["json", "text"] = "json"
+    log_format: Literal["json", "text"] | None = Field(
+        default=None, description="Defaults to json in production, text elsewhere."
+    )
 
     @field_validator("base_url")
     @classmethod
@@ -57,6 +59,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'comptoir.sqlite3').resolve()}"
+
+    @property
+    def effective_log_format(self) -> str:
+        return self.log_format or ("json" if self.env == "production" else "text")
 
     def resolved_secret_key(self) -> str:
         """The signing key; generated once and kept in the data directory outside production."""
