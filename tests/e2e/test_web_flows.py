@@ -194,3 +194,24 @@ def test_an_owner_changes_a_role_in_place(
     expect(page).to_have_url(re.compile(r"/settings/members$"))
     guest.reload()
     expect(guest.locator(".eyebrow")).to_have_text(f"{company} · Viewer")
+
+
+@pytest.mark.e2e
+def test_create_a_second_organization_and_switch_between_them(page: Page) -> None:
+    sign_up(page, unique_email("multi"), "First Company SARL")
+    page.locator("summary.user-menu-button").click()
+    page.get_by_role("link", name="New organization").click()
+    page.get_by_role("button", name="Create organization").click()
+    expect(page.locator("#f-organization_name-error")).to_be_visible()
+    page.get_by_label("Company name").fill("Lusaka Traders Ltd")
+    page.get_by_label("Country").select_option("ZM")
+    page.get_by_label("Base currency").select_option("ZMW")
+    page.get_by_role("button", name="Create organization").click()
+    expect(page.get_by_text("Your new organization is ready")).to_be_visible()
+    expect(page.get_by_label("Legal name")).to_have_value("Lusaka Traders Ltd")
+    expect(page.get_by_label("Time zone")).to_have_value("Africa/Lusaka")
+    page.get_by_label("Organization").select_option(label="First Company SARL")
+    page.get_by_role("button", name="Switch").click()
+    expect(page.get_by_role("heading", name="Get started")).to_be_visible()
+    page.goto("/settings/organization")
+    expect(page.get_by_label("Legal name")).to_have_value("First Company SARL")

@@ -37,7 +37,10 @@ LOGIN_NOTICES = {
     "signed_out": "You are logged out.",
     "password_reset": "Your new password is saved. Log in with it.",
 }
-ORGANIZATION_NOTICES = {"saved": "The company profile is saved."}
+ORGANIZATION_NOTICES = {
+    "saved": "The company profile is saved.",
+    "created": "Your new organization is ready; complete its profile below.",
+}
 MEMBER_NOTICES = {
     "invited": "Invitation sent: the e-mail is queued for delivery.",
     "role_changed": "The role is changed.",
@@ -235,6 +238,45 @@ def switch_organization(
 ) -> Response:
     sessions.switch_web_organization(session, visitor.principal, _parse_id(organization_id))
     return redirect("/")
+
+
+class NewOrganizationForm(BaseModel):
+    organization_name: str = ""
+    country: str = ""
+    base_currency: str = ""
+
+
+@router.get("/organizations/new")
+def new_organization_page(request: Request, visitor: CurrentVisitor) -> Response:
+    return render(
+        request,
+        "identity/new_organization.html",
+        {"form": FormState(NewOrganizationForm().model_dump())},
+    )
+
+
+@router.post("/organizations/new")
+def create_organization(
+    request: Request,
+    visitor: CurrentVisitor,
+    session: Db,
+    form: Annotated[NewOrganizationForm, Form()],
+) -> Response:
+    try:
+        organization = organizations.create_for_user(
+            session,
+            visitor.user.id,
+            legal_name=form.organization_name,
+            country=form.country,
+            base_currency=form.base_currency,
+        )
+    except DomainError as exc:
+        state = _explain_choices(failed_form(session, exc, form.model_dump()))
+        return render(
+            request, "identity/new_organization.html", {"form": state}, status_code=state.status
+        )
+    sessions.switch_web_organization(session, visitor.principal, organization.id)
+    return redirect("/settings/organization?notice=created")
 
 
 # -- passwords and e-mail confirmation ---------------------------------------------------

@@ -121,7 +121,7 @@ async def _validation(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-HtmlErrorPage = Callable[[Request, int, str], Response]
+HtmlErrorPage = Callable[[Request, int, str | None], Response]
 _NOT_PAGES = ("/api/", "/health/", "/metrics", "/static/")
 
 
@@ -138,7 +138,10 @@ def _http_handler(html_page: HtmlErrorPage | None) -> Callable[..., Any]:
         code, title = _HTTP_CODES.get(exc.status_code, ("http_error", "HTTP error"))
         detail = exc.detail if isinstance(exc.detail, str) else title
         if html_page is not None and _wants_page(request):
-            return html_page(request, exc.status_code, detail)
+            # Starlette's reason phrase adds nothing to the page's own title.
+            return html_page(
+                request, exc.status_code, None if detail.lower() == title.lower() else detail
+            )
         return problem(
             exc.status_code,
             code,
