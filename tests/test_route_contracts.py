@@ -136,3 +136,58 @@ def test_other_tenants_ids_answer_404(
     # Nothing of theirs changed: their audit trail records no action by us.
     actions = client.get("/api/v1/audit-events", headers=other.headers).json()["items"]
     assert all(e["actor_email"] == other.email for e in actions)
+
+
+# The web pages follow the same rule: another organization's ids answer the 404 page.
+WEB_SAMPLE_FORMS: dict[tuple[str, str], dict[str, str]] = {
+    ("POST", "/settings/members/{member_id}/role"): {"role": "viewer"},
+}
+
+
+def _web_walk() -> list[tuple[str, APIRoute]]:
+    cases = []
+    for router in ROUTERS:
+        for route in router.routes:
+            if not isinstance(route, APIRoute) or route.path.startswith("/api"):
+                continue
+            if set(re.findall(r"{(\w+)}", route.path)) - NOT_TENANT_IDS:
+                cases.extend((method, route) for method in sorted(route.methods))
+    return cases
+
+
+def _web_login(client: TestClient, email: str, password: str) -> str:
+    client.get("/login")
+    csrf = client.cookies.get("comptoir_csrf")
+    assert csrf
+    response = client.post(
+        "/login",
+        data={"email": email, "password": password, "csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert response.status_code in {302, 303}, response.text
+    return csrf
+
+
+@pytest.mark.parametrize(
+    ("method", "route"), _web_walk(), ids=lambda v: v if isinstance(v, str) else v.path
+)
+def test_other_tenants_ids_answer_404_in_the_web_app(
+    client: TestClient, worker: Worker, method: str, route: APIRoute
+) -> None:
+    mine = register(client, organization_name="Mine SARL")
+    accept_new(client, invite(client, mine, "colleague@example.net", role="admin"))
+    other = register(client, organization_name="Theirs SARL")
+    values = {
+        param: OTHER_TENANT_IDS[param](client, other, worker)
+        for param in re.findall(r"{(\w+)}", route.path)
+    }
+    csrf = _web_login(client, mine.email, mine.password)
+    path = route.path.format(**values)
+    form = {**WEB_SAMPLE_FORMS.get((method, route.path), {}), "csrf_token": csrf}
+    response = client.request(
+        method, path, data=form if method == "POST" else None, follow_redirects=False
+    )
+    assert response.status_code == 404, (path, response.status_code)
+    assert response.headers["content-type"].startswith("text/html")
+    actions = client.get("/api/v1/audit-events", headers=other.headers).json()["items"]
+    assert all(e["actor_email"] == other.email for e in actions)
