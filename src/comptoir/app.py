@@ -13,7 +13,7 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
-from comptoir import __version__
+from comptoir import __version__, wiring
 from comptoir.audit import api as audit_api
 from comptoir.audit import views as audit_views
 from comptoir.identity import api as identity_api
@@ -53,6 +53,7 @@ ROUTERS = (
 def create_app(
     settings: Settings | None = None, database: Database | None = None, *, worker: bool = False
 ) -> FastAPI:
+    wiring.connect()
     settings = settings or get_settings()
     database = database or Database(settings.effective_database_url)
 

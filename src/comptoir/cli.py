@@ -13,6 +13,7 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
+from comptoir import wiring
 from comptoir.app import create_app
 from comptoir.identity.models import Organization
 from comptoir.identity.roles import Role
@@ -32,6 +33,13 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="Users.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+
+
+@app.callback()
+def _connect_domains() -> None:
+    wiring.connect()
+
+
 app.add_typer(user_app, name="user")
 console = Console()
 log = logging.getLogger("comptoir")

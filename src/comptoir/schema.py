@@ -5,8 +5,9 @@ from __future__ import annotations
 from comptoir.audit import models as audit_models
 from comptoir.identity import models as identity_models
 from comptoir.kit.db import Base
+from comptoir.ledger import models as ledger_models
 from comptoir.mail import models as mail_models
 from comptoir.outbox import models as outbox_models
 
-MODEL_MODULES = (identity_models, audit_models, mail_models, outbox_models)
+MODEL_MODULES = (identity_models, audit_models, mail_models, outbox_models, ledger_models)
 metadata = Base.metadata

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
 from babel.core import get_global
 from babel.numbers import get_currency_precision
+
+from comptoir.kit.errors import ValidationFailed
 
 
 @lru_cache(maxsize=1)
@@ -26,3 +29,51 @@ def is_currency(code: str) -> bool:
 def minor_unit_exponent(code: str) -> int:
     """Digits after the decimal point: 2 for EUR, 0 for JPY, 3 for KWD."""
     return int(get_currency_precision(code))
+
+
+MAX_MINOR_UNITS = 10**17  # fits a signed 64-bit column with room for sums of many lines
+
+
+def from_minor(units: int, currency: str) -> Decimal:
+    """Minor units to a Decimal in major units: 123456 EUR -> Decimal("1234.56")."""
+    return Decimal(units).scaleb(-minor_unit_exponent(currency))
+
+
+def format_minor(units: int, currency: str) -> str:
+    """The JSON form of an amount: a decimal string with exactly the currency's digits."""
+    exponent = minor_unit_exponent(currency)
+    return f"{from_minor(units, currency):.{exponent}f}"
+
+
+def to_minor(amount: Decimal, currency: str) -> int:
+    """Major units to minor units, exactly: more digits than the currency has is an error."""
+    exponent = minor_unit_exponent(currency)
+    scaled = amount.scaleb(exponent)
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{currency} amounts have at most {exponent} decimal places")
+    units = int(scaled)
+    if abs(units) >= MAX_MINOR_UNITS:
+        raise ValueError("amount too large")
+    return units
+
+
+def round_to_minor(amount: Decimal, currency: str) -> int:
+    """Major units to minor units, rounded half-up (away from zero on .5), for conversions."""
+    exponent = minor_unit_exponent(currency)
+    return int(amount.scaleb(exponent).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def parse_amount(value: object, currency: str, field: str) -> int:
+    """A client's amount (decimal string or integer) in minor units, or a field error."""
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        raise ValidationFailed.single(field, 'Send the amount as a decimal string, e.g. "12.50".')
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValidationFailed.single(field, "This is not a number.") from None
+    if not amount.is_finite():
+        raise ValidationFailed.single(field, "This is not a number.")
+    try:
+        return to_minor(amount, currency)
+    except ValueError as exc:
+        raise ValidationFailed.single(field, f"{exc}.") from None

@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from comptoir import wiring
 from comptoir.kit import clock
 from comptoir.kit.db import Database
 from comptoir.kit.settings import Settings
@@ -32,6 +33,7 @@ LEASE = timedelta(minutes=5)
 
 
 def load_tasks() -> None:
+    wiring.connect()
     for module in TASK_MODULES:
         importlib.import_module(module)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -243,6 +244,11 @@ def validate_new(legal_name: str, country: str, base_currency: str) -> tuple[str
     return name, code, currency
 
 
+# Called, in the creating transaction, for every new organization (the ledger sets up its
+# books here); connected by comptoir.wiring so that identity never imports other domains.
+ORGANIZATION_CREATED: list[Callable[[Session, Organization], None]] = []
+
+
 def create_organization(
     session: Session, *, legal_name: str, country: str, base_currency: str
 ) -> Organization:
@@ -257,6 +263,8 @@ def create_organization(
     )
     session.add(organization)
     session.flush()
+    for hook in ORGANIZATION_CREATED:
+        hook(session, organization)
     return organization
 
 

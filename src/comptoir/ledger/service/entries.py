@@ -1,0 +1,669 @@
+"""Journal entries: drafts, posting with gap-free numbers, reversal.
+
+Every module that moves money posts through :func:`record` (one entry) or
+:func:`record_many` (a batch sharing one number reservation). A draft may be
+unbalanced while someone works on it; posting checks everything again, assigns the
+next number of the journal and fiscal year under a row lock, and the database checks
+the balance once more.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from comptoir.audit import service as audit
+from comptoir.kit import clock
+from comptoir.kit.errors import Conflict, FieldError, NotFound, ValidationFailed
+from comptoir.kit.ids import new_id
+from comptoir.kit.money import format_minor, is_currency, parse_amount
+from comptoir.kit.pagination import Page, keyset_page
+from comptoir.kit.tenancy import require_organization
+from comptoir.ledger.models import (
+    Account,
+    EntrySequence,
+    FiscalYear,
+    Journal,
+    JournalEntry,
+    JournalLine,
+)
+from comptoir.ledger.service import accounts, journals, organization, periods, rates
+from comptoir.outbox import service as outbox
+
+MAX_LINES = 1000
+
+
+@dataclass(frozen=True)
+class LineInput:
+    """One line as a person or a module writes it: an account (id or code) and a debit or
+    a credit in the line's currency (the base currency unless ``currency`` says otherwise)."""
+
+    account: str
+    debit: object = None
+    credit: object = None
+    currency: str | None = None
+    exchange_rate: object = None
+    label: str | None = None
+    party_id: uuid.UUID | None = None
+    analytic_tag: str | None = None
+
+
+@dataclass(frozen=True)
+class EntryInput:
+    journal: str
+    date: date
+    lines: Sequence[LineInput]
+    reference: str | None = None
+    description: str | None = None
+    source_type: str | None = None
+    source_id: str | None = None
+
+
+@dataclass
+class PreparedLine:
+    account: Account
+    debit: int
+    credit: int
+    currency: str
+    amount_currency: int
+    exchange_rate: Decimal
+    label: str | None
+    party_id: uuid.UUID | None
+    analytic_tag: str | None
+
+
+@dataclass
+class Prepared:
+    journal: Journal
+    date: date
+    reference: str | None
+    description: str | None
+    source_type: str | None
+    source_id: str | None
+    lines: list[PreparedLine] = field(default_factory=list)
+
+    @property
+    def difference(self) -> int:
+        return sum(line.debit - line.credit for line in self.lines)
+
+
+def _text(value: str | None, limit: int, field_name: str, errors: list[FieldError]) -> str | None:
+    text = " ".join((value or "").split()) or None
+    if text is not None and len(text) > limit:
+        errors.append(FieldError(field_name, f"Use at most {limit} characters."))
+    return text
+
+
+def _prepare_line(
+    session: Session, data: LineInput, index: int, on: date, base: str, errors: list[FieldError]
+) -> PreparedLine | None:
+    where = f"lines.{index}"
+    try:
+        account = accounts.resolve(session, data.account, field=f"{where}.account")
+    except ValidationFailed as exc:
+        errors += exc.errors
+        return None
+    if account.is_group:
+        errors.append(
+            FieldError(
+                f"{where}.account",
+                f"{account.code} is a heading; post to an account under it.",
+                "account_not_postable",
+            )
+        )
+    if account.archived_at is not None:
+        errors.append(
+            FieldError(f"{where}.account", f"{account.code} is archived.", "account_archived")
+        )
+    currency = (data.currency or base).strip().upper()
+    if not is_currency(currency):
+        errors.append(FieldError(f"{where}.currency", "Use a three-letter ISO 4217 currency code."))
+        return None
+    if account.currency and account.currency != currency:
+        errors.append(
+            FieldError(
+                f"{where}.currency",
+                f"{account.code} only takes {account.currency}.",
+                "account_currency",
+            )
+        )
+    given = [
+        (side, value)
+        for side, value in (("debit", data.debit), ("credit", data.credit))
+        if value not in (None, "", 0, "0")
+    ]
+    if len(given) != 1:
+        errors.append(
+            FieldError(where, "Give either a debit or a credit (exactly one).", "one_side")
+        )
+        return None
+    side, value = given[0]
+    try:
+        amount = parse_amount(value, currency, f"{where}.{side}")
+    except ValidationFailed as exc:
+        errors += exc.errors
+        return None
+    if amount <= 0:
+        errors.append(
+            FieldError(
+                f"{where}.{side}",
+                "Amounts are positive; use the other side instead.",
+                "not_positive",
+            )
+        )
+        return None
+    rate = Decimal(1)
+    base_amount = amount
+    if currency != base:
+        try:
+            rate = (
+                rates.parse_rate(data.exchange_rate, f"{where}.exchange_rate")
+                if data.exchange_rate not in (None, "")
+                else rates.find_rate(session, currency, base, on, f"{where}.exchange_rate")
+            )
+        except ValidationFailed as exc:
+            errors += exc.errors
+            return None
+        base_amount = rates.convert(amount, currency, base, rate)
+        if base_amount <= 0:
+            errors.append(
+                FieldError(
+                    f"{where}.{side}",
+                    "This amount rounds to nothing in the base currency.",
+                    "not_positive",
+                )
+            )
+            return None
+    signed = amount if side == "debit" else -amount
+    return PreparedLine(
+        account=account,
+        debit=base_amount if side == "debit" else 0,
+        credit=base_amount if side == "credit" else 0,
+        currency=currency,
+        amount_currency=signed,
+        exchange_rate=rate,
+        label=_text(data.label, 300, f"{where}.label", errors),
+        party_id=data.party_id,
+        analytic_tag=_text(data.analytic_tag, 60, f"{where}.analytic_tag", errors),
+    )
+
+
+def _absorb_rounding(prepared: Prepared, base: str) -> None:
+    """A single-currency foreign entry that balances in its currency balances in the base
+    currency too: the cent that per-line rounding may leave goes to the largest line."""
+    currencies = {line.currency for line in prepared.lines}
+    if len(currencies) != 1 or base in currencies:
+        return
+    if sum(line.amount_currency for line in prepared.lines) != 0 or prepared.difference == 0:
+        return
+    difference = prepared.difference
+    largest = max(prepared.lines, key=lambda line: line.debit + line.credit)
+    if largest.debit:
+        largest.debit -= difference
+    else:
+        largest.credit += difference
+
+
+def prepare(session: Session, data: EntryInput) -> Prepared:
+    """Resolve codes, parse amounts, convert currencies; every problem reported at once."""
+    errors: list[FieldError] = []
+    base = organization.current(session).base_currency
+    try:
+        journal = journals.resolve(session, data.journal)
+    except ValidationFailed as exc:
+        raise ValidationFailed(exc.errors) from None
+    if journal.archived_at is not None:
+        errors.append(FieldError("journal", f"Journal {journal.code} is archived."))
+    if not 2 <= len(data.lines) <= MAX_LINES:
+        errors.append(FieldError("lines", f"An entry has 2 to {MAX_LINES} lines.", "line_count"))
+    prepared = Prepared(
+        journal=journal,
+        date=data.date,
+        reference=_text(data.reference, 100, "reference", errors),
+        description=_text(data.description, 500, "description", errors),
+        source_type=data.source_type,
+        source_id=data.source_id,
+    )
+    for index, line in enumerate(data.lines[:MAX_LINES]):
+        ready = _prepare_line(session, line, index, data.date, base, errors)
+        if ready is not None:
+            prepared.lines.append(ready)
+    if errors:
+        raise ValidationFailed(errors)
+    _absorb_rounding(prepared, base)
+    return prepared
+
+
+def _check_balanced(prepared: Prepared, base: str) -> None:
+    if prepared.difference != 0:
+        side = "debits" if prepared.difference > 0 else "credits"
+        gap = format_minor(abs(prepared.difference), base)
+        raise ValidationFailed.single(
+            "lines",
+            f"The entry is unbalanced: {side} exceed by {gap} {base}.",
+            "unbalanced",
+        )
+    by_currency: dict[str, int] = defaultdict(int)
+    for line in prepared.lines:
+        by_currency[line.currency] += line.amount_currency
+    if len(by_currency) == 1:
+        currency, total = next(iter(by_currency.items()))
+        if total != 0:
+            raise ValidationFailed.single(
+                "lines",
+                f"The entry is unbalanced in {currency} by {format_minor(abs(total), currency)}.",
+                "unbalanced",
+            )
+
+
+def _line_rows(
+    entry: JournalEntry, prepared: Prepared, organization_id: uuid.UUID
+) -> list[dict[str, object]]:
+    return [
+        {
+            "id": new_id(),
+            "organization_id": organization_id,
+            "entry_id": entry.id,
+            "line_no": number,
+            "account_id": line.account.id,
+            "debit": line.debit,
+            "credit": line.credit,
+            "currency": line.currency,
+            "amount_currency": line.amount_currency,
+            "exchange_rate": line.exchange_rate,
+            "label": line.label,
+            "party_id": line.party_id,
+            "analytic_tag": line.analytic_tag,
+            "date": entry.date,
+            "journal_id": entry.journal_id,
+            "posted": False,
+        }
+        for number, line in enumerate(prepared.lines, start=1)
+    ]
+
+
+def _write_draft(session: Session, prepared: Prepared, actor_id: uuid.UUID | None) -> JournalEntry:
+    entry = JournalEntry(
+        journal_id=prepared.journal.id,
+        date=prepared.date,
+        reference=prepared.reference,
+        description=prepared.description,
+        source_type=prepared.source_type,
+        source_id=prepared.source_id,
+        created_by_id=actor_id,
+    )
+    session.add(entry)
+    session.flush()
+    session.execute(insert(JournalLine), _line_rows(entry, prepared, require_organization(session)))
+    return entry
+
+
+def create_draft(
+    session: Session, data: EntryInput, *, actor_id: uuid.UUID | None = None
+) -> JournalEntry:
+    entry = _write_draft(session, prepare(session, data), actor_id)
+    audit.record(
+        session,
+        "journal_entry.drafted",
+        target_type="journal_entry",
+        target_id=entry.id,
+        after={"journal": data.journal, "date": data.date, "reference": entry.reference},
+    )
+    return entry
+
+
+def get(session: Session, entry_id: uuid.UUID) -> JournalEntry:
+    entry = session.get(JournalEntry, entry_id)
+    if entry is None:
+        raise NotFound("No such journal entry.")
+    return entry
+
+
+def lines_of(session: Session, entry_id: uuid.UUID) -> list[JournalLine]:
+    return list(
+        session.scalars(
+            select(JournalLine)
+            .where(JournalLine.entry_id == entry_id)
+            .order_by(JournalLine.line_no)
+        )
+    )
+
+
+def _draft(session: Session, entry_id: uuid.UUID) -> JournalEntry:
+    entry = get(session, entry_id)
+    if entry.status != "draft":
+        raise Conflict("This entry is posted; reverse it instead.", code="entry_posted")
+    return entry
+
+
+def update_draft(session: Session, entry_id: uuid.UUID, data: EntryInput) -> JournalEntry:
+    entry = _draft(session, entry_id)
+    prepared = prepare(session, data)
+    session.execute(delete(JournalLine).where(JournalLine.entry_id == entry.id))
+    entry.journal_id = prepared.journal.id
+    entry.date = prepared.date
+    entry.reference, entry.description = prepared.reference, prepared.description
+    session.flush()
+    session.execute(insert(JournalLine), _line_rows(entry, prepared, require_organization(session)))
+    audit.record(session, "journal_entry.updated", target_type="journal_entry", target_id=entry.id)
+    return entry
+
+
+def delete_draft(session: Session, entry_id: uuid.UUID) -> None:
+    entry = _draft(session, entry_id)
+    session.delete(entry)
+    session.flush()
+    audit.record(
+        session,
+        "journal_entry.deleted",
+        target_type="journal_entry",
+        target_id=entry_id,
+        before={"reference": entry.reference, "date": entry.date},
+    )
+
+
+def _reserve_numbers(session: Session, journal_id: uuid.UUID, year: FiscalYear, count: int) -> int:
+    """The first of ``count`` consecutive numbers, held under a row lock until commit:
+    concurrent posters in the same journal and year wait for each other, so numbers
+    are unique, and a rolled-back posting gives its numbers back."""
+    organization_id = require_organization(session)
+    statement = (sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert)(
+        EntrySequence
+    )
+    session.execute(
+        statement.values(
+            organization_id=organization_id,
+            journal_id=journal_id,
+            fiscal_year_id=year.id,
+            next_number=1,
+        ).on_conflict_do_nothing()
+    )
+    sequence = session.scalars(
+        select(EntrySequence)
+        .where(EntrySequence.journal_id == journal_id, EntrySequence.fiscal_year_id == year.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
+    first = sequence.next_number
+    sequence.next_number = first + count
+    session.flush()
+    return first
+
+
+def _lines_as_prepared(session: Session, entry: JournalEntry) -> Prepared:
+    journal = journals.get(session, entry.journal_id)
+    prepared = Prepared(
+        journal, entry.date, entry.reference, entry.description, entry.source_type, entry.source_id
+    )
+    for line in lines_of(session, entry.id):
+        prepared.lines.append(
+            PreparedLine(
+                accounts.get(session, line.account_id),
+                line.debit,
+                line.credit,
+                line.currency,
+                line.amount_currency,
+                line.exchange_rate,
+                line.label,
+                line.party_id,
+                line.analytic_tag,
+            )
+        )
+    return prepared
+
+
+def _check_postable(session: Session, prepared: Prepared) -> FiscalYear:
+    base = organization.current(session).base_currency
+    errors: list[FieldError] = []
+    if len(prepared.lines) < 2:
+        errors.append(FieldError("lines", "An entry has at least two lines.", "line_count"))
+    for index, line in enumerate(prepared.lines):
+        if line.account.is_group or line.account.archived_at is not None:
+            errors.append(
+                FieldError(
+                    f"lines.{index}.account",
+                    f"{line.account.code} cannot take postings now.",
+                    "account_not_postable",
+                )
+            )
+    if prepared.journal.archived_at is not None:
+        errors.append(FieldError("journal", f"Journal {prepared.journal.code} is archived."))
+    if errors:
+        raise ValidationFailed(errors)
+    _check_balanced(prepared, base)
+    return periods.check_open(session, prepared.date)
+
+
+def post(
+    session: Session, entry_id: uuid.UUID, *, actor_id: uuid.UUID | None = None
+) -> JournalEntry:
+    """Post a draft: validate, take the next number, freeze it."""
+    entry = _draft(session, entry_id)
+    year = _check_postable(session, _lines_as_prepared(session, entry))
+    number = _reserve_numbers(session, entry.journal_id, year, 1)
+    _mark_posted(session, [entry.id], year, number, actor_id)
+    session.refresh(entry)
+    audit.record(
+        session,
+        "journal_entry.posted",
+        target_type="journal_entry",
+        target_id=entry.id,
+        after={"number": entry.number, "date": entry.date},
+    )
+    outbox.emit(
+        session,
+        "journal_entry.posted",
+        {"id": str(entry.id), "number": display_number_of(session, entry)},
+    )
+    return entry
+
+
+def _mark_posted(
+    session: Session,
+    entry_ids: list[uuid.UUID],
+    year: FiscalYear,
+    first: int,
+    actor_id: uuid.UUID | None,
+) -> None:
+    now = clock.now()
+    for offset, entry_id in enumerate(entry_ids):
+        session.execute(
+            update(JournalEntry)
+            .where(JournalEntry.id == entry_id)
+            .values(
+                status="posted",
+                number=first + offset,
+                fiscal_year_id=year.id,
+                posted_at=now,
+                posted_by_id=actor_id,
+            )
+            .execution_options(synchronize_session=False)
+        )
+
+
+def record(
+    session: Session, data: EntryInput, *, actor_id: uuid.UUID | None = None
+) -> JournalEntry:
+    """Create and post in one step: what other modules call to book their documents."""
+    prepared = prepare(session, data)
+    year = _check_postable(session, prepared)
+    entry = _write_draft(session, prepared, actor_id)
+    number = _reserve_numbers(session, entry.journal_id, year, 1)
+    _mark_posted(session, [entry.id], year, number, actor_id)
+    session.refresh(entry)
+    outbox.emit(
+        session,
+        "journal_entry.posted",
+        {"id": str(entry.id), "number": display_number_of(session, entry)},
+    )
+    return entry
+
+
+def record_many(
+    session: Session, batch: Sequence[EntryInput], *, actor_id: uuid.UUID | None = None
+) -> list[uuid.UUID]:
+    """Create and post many entries at once (imports): all or nothing, numbers reserved per
+    journal and fiscal year in one lock, rows written with multi-row inserts."""
+    organization_id = require_organization(session)
+    errors: list[FieldError] = []
+    ready: list[tuple[Prepared, FiscalYear]] = []
+    for index, data in enumerate(batch):
+        try:
+            prepared = prepare(session, data)
+            ready.append((prepared, _check_postable(session, prepared)))
+        except ValidationFailed as exc:
+            errors += [
+                FieldError(f"entries.{index}.{e.field}", e.message, e.code) for e in exc.errors
+            ]
+    if errors:
+        raise ValidationFailed(errors, f"{len(errors)} problem(s); nothing was recorded.")
+    entry_rows: list[dict[str, object]] = []
+    line_rows: list[dict[str, object]] = []
+    groups: dict[tuple[uuid.UUID, uuid.UUID], list[tuple[date, uuid.UUID]]] = defaultdict(list)
+    years: dict[uuid.UUID, FiscalYear] = {}
+    for prepared, year in ready:
+        entry_id = new_id()
+        row = {
+            "id": entry_id,
+            "organization_id": organization_id,
+            "journal_id": prepared.journal.id,
+            "date": prepared.date,
+            "reference": prepared.reference,
+            "description": prepared.description,
+            "status": "draft",
+            "source_type": prepared.source_type,
+            "source_id": prepared.source_id,
+            "created_at": clock.now(),
+            "created_by_id": actor_id,
+        }
+        entry_rows.append(row)
+        stub = JournalEntry(id=entry_id, journal_id=prepared.journal.id, date=prepared.date)
+        line_rows += _line_rows(stub, prepared, organization_id)
+        groups[(prepared.journal.id, year.id)].append((prepared.date, entry_id))
+        years[year.id] = year
+    if not entry_rows:
+        return []
+    session.execute(insert(JournalEntry), entry_rows)
+    session.execute(insert(JournalLine), line_rows)
+    for (journal_id, year_id), dated in groups.items():
+        # Numbers follow dates within a batch, as a person numbering by hand would.
+        ordered = [entry_id for _, entry_id in sorted(dated, key=lambda pair: pair[0])]
+        first = _reserve_numbers(session, journal_id, years[year_id], len(ordered))
+        _mark_posted(session, ordered, years[year_id], first, actor_id)
+    outbox.emit(session, "journal_entries.imported", {"count": len(entry_rows)})
+    return [entry_id for dated in groups.values() for _, entry_id in dated]
+
+
+def reverse(
+    session: Session,
+    entry_id: uuid.UUID,
+    on: date,
+    *,
+    actor_id: uuid.UUID | None = None,
+    reference: str | None = None,
+) -> JournalEntry:
+    """Post the mirror of a posted entry on ``on`` and link the two."""
+    original = get(session, entry_id)
+    if original.status != "posted":
+        raise Conflict(
+            "Only a posted entry can be reversed; delete or edit the draft.",
+            code="entry_not_posted",
+        )
+    if session.scalar(select(JournalEntry.id).where(JournalEntry.reversal_of_id == original.id)):
+        raise Conflict("This entry is already reversed.", code="already_reversed")
+    if on < original.date:
+        raise ValidationFailed.single(
+            "date", "A reversal cannot come before the entry it reverses."
+        )
+    prepared = _lines_as_prepared(session, original)
+    prepared.date = on
+    prepared.reference = reference or f"Reversal of {display_number_of(session, original)}"[:100]
+    prepared.description = original.description
+    for line in prepared.lines:
+        line.debit, line.credit = line.credit, line.debit
+        line.amount_currency = -line.amount_currency
+    year = _check_postable(session, prepared)
+    reversal = _write_draft(session, prepared, actor_id)
+    reversal.reversal_of_id = original.id
+    session.flush()
+    number = _reserve_numbers(session, reversal.journal_id, year, 1)
+    _mark_posted(session, [reversal.id], year, number, actor_id)
+    session.refresh(reversal)
+    audit.record(
+        session,
+        "journal_entry.reversed",
+        target_type="journal_entry",
+        target_id=original.id,
+        after={"reversal_id": reversal.id, "date": on},
+    )
+    outbox.emit(
+        session, "journal_entry.reversed", {"id": str(original.id), "reversal_id": str(reversal.id)}
+    )
+    return reversal
+
+
+def reversed_by(session: Session, entry_id: uuid.UUID) -> JournalEntry | None:
+    return session.scalar(select(JournalEntry).where(JournalEntry.reversal_of_id == entry_id))
+
+
+def display_number_of(session: Session, entry: JournalEntry) -> str | None:
+    """``VT-2026-00042``: journal code, fiscal year start, number."""
+    if entry.number is None or entry.fiscal_year_id is None:
+        return None
+    journal = session.get(Journal, entry.journal_id)
+    year = session.get(FiscalYear, entry.fiscal_year_id)
+    assert journal is not None
+    assert year is not None
+    return f"{journal.code}-{year.start_date.year}-{entry.number:05d}"
+
+
+@dataclass(frozen=True)
+class EntryFilter:
+    journal_id: uuid.UUID | None = None
+    status: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    reference: str | None = None
+    account_id: uuid.UUID | None = None
+
+
+def list_entries(
+    session: Session, filters: EntryFilter, *, limit: int | None, cursor: str | None
+) -> Page[JournalEntry]:
+    query = select(JournalEntry)
+    if filters.journal_id:
+        query = query.where(JournalEntry.journal_id == filters.journal_id)
+    if filters.status:
+        query = query.where(JournalEntry.status == filters.status)
+    if filters.date_from:
+        query = query.where(JournalEntry.date >= filters.date_from)
+    if filters.date_to:
+        query = query.where(JournalEntry.date <= filters.date_to)
+    if filters.reference:
+        query = query.where(JournalEntry.reference == filters.reference)
+    if filters.account_id:
+        query = query.where(
+            JournalEntry.id.in_(
+                select(JournalLine.entry_id).where(JournalLine.account_id == filters.account_id)
+            )
+        )
+    return keyset_page(session, query, JournalEntry.id, limit=limit, cursor=cursor)
+
+
+def totals(session: Session, entry_id: uuid.UUID) -> tuple[int, int]:
+    debit, credit = session.execute(
+        select(
+            func.coalesce(func.sum(JournalLine.debit), 0),
+            func.coalesce(func.sum(JournalLine.credit), 0),
+        ).where(JournalLine.entry_id == entry_id)
+    ).one()
+    return int(debit), int(credit)

@@ -1,0 +1,78 @@
+"""Fiscal years (from the organization's start month) and the lock date."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from comptoir.audit import service as audit
+from comptoir.kit.errors import Conflict, ValidationFailed
+from comptoir.ledger.models import FiscalYear, LedgerSettings
+from comptoir.ledger.service import organization
+
+
+def fiscal_year_bounds(on: date, start_month: int) -> tuple[date, date]:
+    """First and last day of the fiscal year containing ``on``."""
+    year = on.year if on.month >= start_month else on.year - 1
+    return date(year, start_month, 1), date(year + 1, start_month, 1) - timedelta(days=1)
+
+
+def fiscal_year_for(session: Session, on: date) -> FiscalYear:
+    """The fiscal year row containing ``on``, created the first time it is needed."""
+    start, end = fiscal_year_bounds(on, organization.current(session).fiscal_year_start_month)
+    year = session.scalar(select(FiscalYear).where(FiscalYear.start_date == start))
+    if year is None:
+        year = FiscalYear(start_date=start, end_date=end)
+        session.add(year)
+        session.flush()
+    return year
+
+
+def settings(session: Session) -> LedgerSettings:
+    row: LedgerSettings | None = session.scalar(select(LedgerSettings))
+    if row is None:
+        raise Conflict("This organization has no books yet.", code="no_books")
+    return row
+
+
+def lock_date(session: Session) -> date | None:
+    return settings(session).lock_date
+
+
+def set_lock_date(session: Session, value: date | None) -> LedgerSettings:
+    """Refuse postings on or before ``value``. Moving it back needs no special right here:
+    the scope ``entries:write`` guards it, and the audit trail records it."""
+    row = settings(session)
+    before = row.lock_date
+    row.lock_date = value
+    session.flush()
+    audit.record(
+        session,
+        "ledger.lock_date_changed",
+        target_type="ledger",
+        target_id=row.id,
+        before={"lock_date": before},
+        after={"lock_date": value},
+    )
+    return row
+
+
+def check_open(session: Session, on: date, field: str = "date") -> FiscalYear:
+    """The fiscal year ``on`` belongs to, if postings are allowed on that day."""
+    locked = lock_date(session)
+    if locked is not None and on <= locked:
+        raise ValidationFailed.single(
+            field,
+            f"The books are locked up to {locked.isoformat()}; choose a later date.",
+            "period_locked",
+        )
+    year = fiscal_year_for(session, on)
+    if year.closed_at is not None:
+        raise ValidationFailed.single(
+            field,
+            f"The fiscal year starting {year.start_date.isoformat()} is closed.",
+            "fiscal_year_closed",
+        )
+    return year
