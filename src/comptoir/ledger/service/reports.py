@@ -1,0 +1,414 @@
+"""Ledger reports, computed by the database: trial balance, general ledger, journal report,
+account balance. Python sees one row per account (or one page of lines), never the ledger."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, and_, case, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from comptoir.kit.errors import ValidationFailed
+from comptoir.kit.pagination import check_limit
+from comptoir.ledger.models import (
+    Account,
+    Journal,
+    JournalEntry,
+    JournalLine,
+    Matching,
+    MatchingLine,
+)
+from comptoir.ledger.service import organization
+
+
+def _check_range(date_from: date | None, date_to: date) -> None:
+    if date_from is not None and date_from > date_to:
+        raise ValidationFailed.single("date_from", "The start date comes after the end date.")
+
+
+@dataclass(frozen=True)
+class TrialBalanceRow:
+    account_id: uuid.UUID
+    code: str
+    name: str
+    type: str
+    opening: int
+    debit: int
+    credit: int
+
+    @property
+    def closing(self) -> int:
+        return self.opening + self.debit - self.credit
+
+
+@dataclass(frozen=True)
+class TrialBalance:
+    currency: str
+    date_from: date | None
+    date_to: date
+    rows: list[TrialBalanceRow]
+    totals: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def balanced(self) -> bool:
+        return (
+            self.totals["opening_debit"] == self.totals["opening_credit"]
+            and self.totals["debit"] == self.totals["credit"]
+            and self.totals["closing_debit"] == self.totals["closing_credit"]
+        )
+
+
+def split(balance: int) -> tuple[int, int]:
+    """A signed balance as (debit, credit) columns."""
+    return (balance, 0) if balance >= 0 else (0, -balance)
+
+
+def trial_balance(
+    session: Session,
+    *,
+    date_from: date | None,
+    date_to: date,
+    code_from: str | None = None,
+    code_to: str | None = None,
+    hide_zero: bool = False,
+) -> TrialBalance:
+    """Per account: balance before ``date_from``, debits and credits within the range,
+    closing balance. One aggregate over the posted lines, grouped by account."""
+    _check_range(date_from, date_to)
+    start = date_from or date.min
+    in_range = JournalLine.date >= start
+    sums = (
+        select(
+            JournalLine.account_id.label("account_id"),
+            func.sum(
+                case((in_range, literal(0)), else_=JournalLine.debit - JournalLine.credit)
+            ).label("opening"),
+            func.sum(case((in_range, JournalLine.debit), else_=literal(0))).label("debit"),
+            func.sum(case((in_range, JournalLine.credit), else_=literal(0))).label("credit"),
+        )
+        .where(JournalLine.posted.is_(True), JournalLine.date <= date_to)
+        .group_by(JournalLine.account_id)
+        .subquery()
+    )
+    query = (
+        select(
+            Account.id,
+            Account.code,
+            Account.name,
+            Account.type,
+            sums.c.opening,
+            sums.c.debit,
+            sums.c.credit,
+        )
+        .join(sums, sums.c.account_id == Account.id)
+        .order_by(Account.code)
+    )
+    if code_from:
+        query = query.where(Account.code >= code_from)
+    if code_to:
+        # "to 4" includes 401 and 4456: compare against the prefix padded to its end.
+        query = query.where(Account.code <= code_to + "\uffff")
+    rows = [
+        TrialBalanceRow(
+            r.id, r.code, r.name, r.type, int(r.opening or 0), int(r.debit or 0), int(r.credit or 0)
+        )
+        for r in session.execute(query)
+    ]
+    if hide_zero:
+        rows = [r for r in rows if r.opening or r.debit or r.credit]
+    totals = {
+        "opening_debit": 0,
+        "opening_credit": 0,
+        "debit": 0,
+        "credit": 0,
+        "closing_debit": 0,
+        "closing_credit": 0,
+    }
+    for row in rows:
+        opening_debit, opening_credit = split(row.opening)
+        closing_debit, closing_credit = split(row.closing)
+        totals["opening_debit"] += opening_debit
+        totals["opening_credit"] += opening_credit
+        totals["debit"] += row.debit
+        totals["credit"] += row.credit
+        totals["closing_debit"] += closing_debit
+        totals["closing_credit"] += closing_credit
+    return TrialBalance(
+        organization.current(session).base_currency, date_from, date_to, rows, totals
+    )
+
+
+def account_balance(session: Session, account_id: uuid.UUID, as_of: date) -> int:
+    """Signed balance (debit positive) of posted lines on or before ``as_of``."""
+    total = session.scalar(
+        select(func.coalesce(func.sum(JournalLine.debit - JournalLine.credit), 0)).where(
+            JournalLine.account_id == account_id,
+            JournalLine.posted.is_(True),
+            JournalLine.date <= as_of,
+        )
+    )
+    return int(total or 0)
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    line_id: uuid.UUID
+    entry_id: uuid.UUID
+    date: date
+    journal_code: str
+    number: int | None
+    reference: str | None
+    label: str | None
+    debit: int
+    credit: int
+    currency: str
+    amount_currency: int
+    balance: int
+    matching_code: str | None
+    party_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class GeneralLedger:
+    account_id: uuid.UUID
+    currency: str
+    date_from: date | None
+    date_to: date
+    opening: int
+    lines: list[LedgerLine]
+    debit: int
+    credit: int
+    closing: int
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class LedgerFilter:
+    journal_id: uuid.UUID | None = None
+    party_id: uuid.UUID | None = None
+    matched: bool | None = None
+
+
+AnySelect = Select[*tuple[Any, ...]]
+
+
+def _filtered(query: AnySelect, filters: LedgerFilter) -> AnySelect:
+    if filters.journal_id:
+        query = query.where(JournalLine.journal_id == filters.journal_id)
+    if filters.party_id:
+        query = query.where(JournalLine.party_id == filters.party_id)
+    if filters.matched is not None:
+        settled = (
+            select(func.coalesce(func.sum(MatchingLine.amount), 0))
+            .where(MatchingLine.line_id == JournalLine.id)
+            .scalar_subquery()
+        )
+        fully = JournalLine.debit - JournalLine.credit == settled
+        query = query.where(fully if filters.matched else ~fully)
+    return query
+
+
+def _encode(day: date, line_id: uuid.UUID) -> str:
+    return f"{day.isoformat()}_{line_id.hex}"
+
+
+def _decode(cursor: str) -> tuple[date, uuid.UUID]:
+    try:
+        day, _, hexid = cursor.partition("_")
+        return date.fromisoformat(day), uuid.UUID(hex=hexid)
+    except ValueError:
+        raise ValidationFailed.single("cursor", "This cursor is not valid.") from None
+
+
+def general_ledger(
+    session: Session,
+    account_id: uuid.UUID,
+    *,
+    date_from: date | None,
+    date_to: date,
+    filters: LedgerFilter = LedgerFilter(),
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> GeneralLedger:
+    """One account's posted lines in date order with a running balance, a page at a time.
+
+    The balance carried into a page is one aggregate over the lines before it, so every
+    page costs the same however deep into the account it is.
+    """
+    _check_range(date_from, date_to)
+    size = check_limit(limit) if limit is not None else 200
+    start = date_from or date.min
+    scope = [
+        JournalLine.account_id == account_id,
+        JournalLine.posted.is_(True),
+        JournalLine.date <= date_to,
+    ]
+    opening = int(
+        session.scalar(
+            _filtered(
+                select(func.coalesce(func.sum(JournalLine.debit - JournalLine.credit), 0)).where(
+                    *scope, JournalLine.date < start
+                ),
+                filters,
+            )
+        )
+        or 0
+    )
+    period = session.execute(
+        _filtered(
+            select(
+                func.coalesce(func.sum(JournalLine.debit), 0),
+                func.coalesce(func.sum(JournalLine.credit), 0),
+            ).where(*scope, JournalLine.date >= start),
+            filters,
+        )
+    ).one()
+    page_scope = [*scope, JournalLine.date >= start]
+    carried = opening
+    if cursor:
+        after_day, after_id = _decode(cursor)
+        past = or_(
+            JournalLine.date < after_day,
+            and_(JournalLine.date == after_day, JournalLine.id <= after_id),
+        )
+        carried += int(
+            session.scalar(
+                _filtered(
+                    select(
+                        func.coalesce(func.sum(JournalLine.debit - JournalLine.credit), 0)
+                    ).where(*page_scope, past),
+                    filters,
+                )
+            )
+            or 0
+        )
+        page_scope.append(~past)
+    # The latest matching a line takes part in gives its lettering code.
+    matching_code = (
+        select(Matching.code)
+        .join(MatchingLine, MatchingLine.matching_id == Matching.id)
+        .where(MatchingLine.line_id == JournalLine.id)
+        .order_by(Matching.created_at.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        _filtered(
+            select(
+                JournalLine.id,
+                JournalLine.entry_id,
+                JournalLine.date,
+                Journal.code,
+                JournalEntry.number,
+                JournalEntry.reference,
+                JournalLine.label,
+                JournalLine.debit,
+                JournalLine.credit,
+                JournalLine.currency,
+                JournalLine.amount_currency,
+                matching_code.label("matching_code"),
+                JournalLine.party_id,
+                func.sum(JournalLine.debit - JournalLine.credit)
+                .over(order_by=(JournalLine.date, JournalLine.id))
+                .label("running"),
+            )
+            .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+            .join(Journal, Journal.id == JournalLine.journal_id)
+            .where(*page_scope)
+            .order_by(JournalLine.date, JournalLine.id)
+            .limit(size + 1),
+            filters,
+        )
+    ).all()
+    more = len(rows) > size
+    rows = rows[:size]
+    lines = [
+        LedgerLine(
+            r.id,
+            r.entry_id,
+            r.date,
+            r.code,
+            r.number,
+            r.reference,
+            r.label,
+            int(r.debit),
+            int(r.credit),
+            r.currency,
+            int(r.amount_currency),
+            carried + int(r.running),
+            r.matching_code,
+            r.party_id,
+        )
+        for r in rows
+    ]
+    debit, credit = int(period[0]), int(period[1])
+    return GeneralLedger(
+        account_id,
+        organization.current(session).base_currency,
+        date_from,
+        date_to,
+        opening,
+        lines,
+        debit,
+        credit,
+        opening + debit - credit,
+        _encode(rows[-1].date, rows[-1].id) if more and rows else None,
+    )
+
+
+@dataclass(frozen=True)
+class JournalReport:
+    journal_id: uuid.UUID
+    entries: list[JournalEntry]
+    lines: dict[uuid.UUID, list[JournalLine]]
+    debit: int
+    credit: int
+
+
+def journal_report(
+    session: Session,
+    journal_id: uuid.UUID,
+    *,
+    date_from: date | None,
+    date_to: date,
+    limit: int | None = None,
+) -> JournalReport:
+    """A journal's posted entries in number order, with their lines and the journal's totals."""
+    _check_range(date_from, date_to)
+    size = check_limit(limit) if limit is not None else 200
+    start = date_from or date.min
+    entries = list(
+        session.scalars(
+            select(JournalEntry)
+            .where(
+                JournalEntry.journal_id == journal_id,
+                JournalEntry.status == "posted",
+                JournalEntry.date >= start,
+                JournalEntry.date <= date_to,
+            )
+            .order_by(JournalEntry.date, JournalEntry.number)
+            .limit(size)
+        )
+    )
+    lines: dict[uuid.UUID, list[JournalLine]] = {entry.id: [] for entry in entries}
+    for line in session.scalars(
+        select(JournalLine)
+        .where(JournalLine.entry_id.in_(lines))
+        .order_by(JournalLine.entry_id, JournalLine.line_no)
+    ):
+        lines[line.entry_id].append(line)
+    debit, credit = session.execute(
+        select(
+            func.coalesce(func.sum(JournalLine.debit), 0),
+            func.coalesce(func.sum(JournalLine.credit), 0),
+        ).where(
+            JournalLine.journal_id == journal_id,
+            JournalLine.posted.is_(True),
+            JournalLine.date >= start,
+            JournalLine.date <= date_to,
+        )
+    ).one()
+    return JournalReport(journal_id, entries, lines, int(debit), int(credit))
