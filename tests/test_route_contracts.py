@@ -89,17 +89,92 @@ def _other_mail(client: TestClient, other: Account, worker: Worker) -> str:
     return str(client.get("/api/v1/mail", headers=other.headers).json()["items"][0]["id"])
 
 
+def _other_account(client: TestClient, other: Account, worker: Worker) -> str:
+    return str(
+        client.get("/api/v1/accounts?search=512", headers=other.headers).json()["items"][0]["id"]
+    )
+
+
+def _other_journal(client: TestClient, other: Account, worker: Worker) -> str:
+    return str(client.get("/api/v1/journals", headers=other.headers).json()[0]["id"])
+
+
+def _other_entry(client: TestClient, other: Account, worker: Worker) -> str:
+    response = client.post(
+        "/api/v1/journal-entries",
+        headers=other.headers,
+        json={
+            "journal": "OD",
+            "date": "2026-01-15",
+            "post": True,
+            "lines": [{"account": "512", "debit": "10.00"}, {"account": "101", "credit": "10.00"}],
+        },
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def _other_matching(client: TestClient, other: Account, worker: Worker) -> str:
+    line_ids = []
+    for side, counter in (("debit", "706"), ("credit", "512")):
+        entry = client.post(
+            "/api/v1/journal-entries",
+            headers=other.headers,
+            json={
+                "journal": "OD",
+                "date": "2026-01-15",
+                "post": True,
+                "lines": [
+                    {"account": "411", side: "5.00"},
+                    {"account": counter, "credit" if side == "debit" else "debit": "5.00"},
+                ],
+            },
+        ).json()
+        line_ids.append(
+            next(line["id"] for line in entry["lines"] if line["account_code"] == "411")
+        )
+    response = client.post("/api/v1/matchings", headers=other.headers, json={"line_ids": line_ids})
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def _other_rate(client: TestClient, other: Account, worker: Worker) -> str:
+    response = client.post(
+        "/api/v1/exchange-rates",
+        headers=other.headers,
+        json={"base": "EUR", "quote": "USD", "date": "2026-01-01", "rate": "1.1"},
+    )
+    return str(response.json()["id"])
+
+
 OTHER_TENANT_IDS: dict[str, Callable[[TestClient, Account, Worker], str]] = {
     "member_id": _other_member,
     "invitation_id": _other_invitation,
     "event_id": _other_audit_event,
     "message_id": _other_mail,
+    "account_id": _other_account,
+    "journal_id": _other_journal,
+    "entry_id": _other_entry,
+    "matching_id": _other_matching,
+    "rate_id": _other_rate,
 }
 # Parameters that are not tenant ids: secrets carried in a link.
 NOT_TENANT_IDS = {"token"}
 # A valid body for routes that take one, so that validation does not answer first.
 SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/v1/members/{member_id}"): {"role": "viewer"},
+    ("PATCH", "/api/v1/accounts/{account_id}"): {"name": "Renamed"},
+    ("PATCH", "/api/v1/journals/{journal_id}"): {"name": "Renamed"},
+    ("PUT", "/api/v1/journal-entries/{entry_id}"): {
+        "journal": "OD",
+        "date": "2026-01-15",
+        "lines": [{"account": "512", "debit": "1.00"}, {"account": "101", "credit": "1.00"}],
+    },
+    ("POST", "/api/v1/journal-entries/{entry_id}/reverse"): {"date": "2026-01-20"},
+}
+# Required query parameters, so that validation does not answer first.
+SAMPLE_QUERIES: dict[tuple[str, str], dict[str, str]] = {
+    ("GET", "/api/v1/accounts/{account_id}/balance"): {"as_of": "2026-12-31"},
 }
 
 
@@ -130,7 +205,8 @@ def test_other_tenants_ids_answer_404(
     body = SAMPLE_BODIES.get((method, route.path))
     if route.body_field is not None:
         assert body is not None, f"add a sample body for {method} {route.path} to SAMPLE_BODIES"
-    response = client.request(method, path, headers=mine.headers, json=body)
+    params = SAMPLE_QUERIES.get((method, route.path))
+    response = client.request(method, path, headers=mine.headers, json=body, params=params)
     assert response.status_code == 404, (path, response.status_code, response.text)
     assert response.headers["content-type"] == "application/problem+json"
     # Nothing of theirs changed: their audit trail records no action by us.

@@ -21,6 +21,7 @@ from comptoir.identity import views as identity_views
 from comptoir.identity.service.tokens import AuthConfig
 from comptoir.kit.db import Database
 from comptoir.kit.settings import Settings, get_settings
+from comptoir.ledger import api as ledger_api
 from comptoir.mail import api as mail_api
 from comptoir.mail import views as mail_views
 from comptoir.server import health, problems
@@ -42,6 +43,7 @@ ROUTERS = (
     identity_api.team,
     audit_api.router,
     mail_api.router,
+    ledger_api.router,
     health.router,
     identity_views.router,
     mail_views.router,

@@ -8,6 +8,14 @@ from comptoir.kit.db import Base
 from comptoir.ledger import models as ledger_models
 from comptoir.mail import models as mail_models
 from comptoir.outbox import models as outbox_models
+from comptoir.server import models as server_models
 
-MODEL_MODULES = (identity_models, audit_models, mail_models, outbox_models, ledger_models)
+MODEL_MODULES = (
+    identity_models,
+    audit_models,
+    mail_models,
+    outbox_models,
+    ledger_models,
+    server_models,
+)
 metadata = Base.metadata

@@ -131,3 +131,21 @@ def test_browsers_get_an_html_page_for_unknown_pages(client: TestClient) -> None
     assert "<html" in page.text
     api = client.get("/api/v1/no-such-thing", headers={"Accept": "text/html"})
     assert api.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("PATCH", "/api/v1/auth/me", '{"name": "a\\u0000b"}'),
+        ("GET", "/api/v1/journal-entries?reference=a%00b", None),
+        ("POST", "/api/v1/auth/login", '{"email": "x\\u0000@example.com", "password": "p"}'),
+    ],
+)
+def test_nul_characters_are_refused(
+    client: TestClient, owner: Account, method: str, path: str, body: str | None
+) -> None:
+    response = client.request(
+        method, path, content=body, headers={**owner.headers, "content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["code"] == "nul_character"

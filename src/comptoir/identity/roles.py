@@ -57,6 +57,7 @@ _SCOPES_BY_ROLE: dict[Role, frozenset[str]] = {
             "journals",
             "entries",
             "taxes",
+            "currencies",
             "parties",
             "products",
             "invoices",
@@ -78,6 +79,7 @@ _SCOPES_BY_ROLE: dict[Role, frozenset[str]] = {
             "payments",
             "inventory",
             "taxes",
+            "currencies",
             "reports",
         )
         | _rw("parties", "quotes", "invoices", "crm", "expenses", "api_tokens")

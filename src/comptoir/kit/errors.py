@@ -10,6 +10,8 @@ class FieldError:
     field: str
     message: str
     code: str = "invalid"
+    # For file imports: the 1-based row of the file (the header is row 1).
+    row: int | None = None
 
 
 class DomainError(Exception):

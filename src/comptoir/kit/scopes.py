@@ -11,6 +11,7 @@ RESOURCES: dict[str, str] = {
     "journals": "journals",
     "entries": "journal entries and lettering",
     "taxes": "taxes and tax rules",
+    "currencies": "currencies and exchange rates",
     "parties": "customers and suppliers",
     "products": "products and services",
     "quotes": "quotes",

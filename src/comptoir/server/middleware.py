@@ -105,15 +105,33 @@ class RequestContextMiddleware:
             reset_origin(token)
 
 
+# Text that databases cannot store (PostgreSQL refuses NUL in text): raw, JSON-escaped
+# or URL-encoded. Binary uploads (multipart, images, PDF) are not text and pass.
+_NUL_MARKERS = (b"\x00", b"\\u0000", b"%00")
+_TEXT_TYPES = (b"application/json", b"application/x-www-form-urlencoded", b"text/")
+
+
+def _carries_nul(data: bytes) -> bool:
+    lowered = data.lower()
+    return any(marker in lowered for marker in _NUL_MARKERS)
+
+
 class BodyLimitMiddleware:
-    """Answers 413 to bodies over the limit, declared or streamed, before the app reads them."""
+    """Answers 413 to bodies over the limit, declared or streamed, before the app reads them,
+    and 422 to text (body, path or query) carrying a NUL character."""
 
     def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("method") in {"GET", "HEAD", "OPTIONS"}:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if _carries_nul(scope.get("query_string", b"")) or "\x00" in scope.get("path", ""):
+            await self._nul(scope, send)
+            return
+        if scope.get("method") in {"GET", "HEAD", "OPTIONS"}:
             await self.app(scope, receive, send)
             return
         declared = _header(scope, b"content-length")
@@ -135,6 +153,10 @@ class BodyLimitMiddleware:
             chunks.append(chunk)
             more = message.get("more_body", False)
         body = b"".join(chunks)
+        content_type = (_header(scope, b"content-type") or "").lower().encode()
+        if content_type.startswith(_TEXT_TYPES) and _carries_nul(body):
+            await self._nul(scope, send)
+            return
         delivered = False
 
         async def replay() -> Message:
@@ -145,6 +167,23 @@ class BodyLimitMiddleware:
             return {"type": "http.request", "body": body, "more_body": False}
 
         await self.app(scope, replay, send)
+
+    async def _nul(self, scope: Scope, send: Send) -> None:
+        response = problem(
+            422,
+            "validation_failed",
+            "Invalid input",
+            "Text may not contain NUL characters.",
+            instance=scope.get("path"),
+            errors=[
+                {
+                    "field": "body",
+                    "message": "NUL characters are not allowed.",
+                    "code": "nul_character",
+                }
+            ],
+        )
+        await response(scope, _no_receive, send)
 
     async def _too_large(self, scope: Scope, send: Send) -> None:
         response = problem(

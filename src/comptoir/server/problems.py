@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from comptoir.kit.context import current_origin
@@ -74,7 +74,9 @@ def from_domain_error(exc: DomainError, instance: str | None = None) -> JSONResp
     headers: dict[str, str] = {}
     if isinstance(exc, ValidationFailed):
         extra["errors"] = [
-            {"field": e.field, "message": e.message, "code": e.code} for e in exc.errors
+            {"field": e.field, "message": e.message, "code": e.code}
+            | ({"row": e.row} if e.row is not None else {})
+            for e in exc.errors
         ]
     if isinstance(exc, RateLimited):
         headers["Retry-After"] = str(exc.retry_after)
@@ -165,6 +167,17 @@ async def _integrity(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _unstorable(request: Request, exc: Exception) -> JSONResponse:
+    log.warning("value refused by the database", exc_info=exc)
+    return problem(
+        422,
+        "validation_failed",
+        "Invalid input",
+        "A value is out of range or cannot be stored.",
+        instance=request.url.path,
+    )
+
+
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:
     log.error("database error", exc_info=exc)
     return problem(
@@ -193,5 +206,6 @@ def install(app: FastAPI, *, html_page: HtmlErrorPage | None = None) -> None:
     app.add_exception_handler(RequestValidationError, _validation)
     app.add_exception_handler(StarletteHTTPException, _http_handler(html_page))
     app.add_exception_handler(IntegrityError, _integrity)
+    app.add_exception_handler(DataError, _unstorable)
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(Exception, _unexpected)

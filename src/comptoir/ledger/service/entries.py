@@ -243,7 +243,7 @@ def prepare(session: Session, data: EntryInput) -> Prepared:
     return prepared
 
 
-def _check_balanced(prepared: Prepared, base: str) -> None:
+def check_balanced(prepared: Prepared, base: str) -> None:
     if prepared.difference != 0:
         side = "debits" if prepared.difference > 0 else "credits"
         gap = format_minor(abs(prepared.difference), base)
@@ -439,7 +439,7 @@ def _check_postable(session: Session, prepared: Prepared) -> FiscalYear:
         errors.append(FieldError("journal", f"Journal {prepared.journal.code} is archived."))
     if errors:
         raise ValidationFailed(errors)
-    _check_balanced(prepared, base)
+    check_balanced(prepared, base)
     return periods.check_open(session, prepared.date)
 
 

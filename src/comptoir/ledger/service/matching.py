@@ -164,3 +164,14 @@ def list_matchings(
     if account_id:
         query = query.where(Matching.account_id == account_id)
     return list(session.scalars(query.limit(limit)))
+
+
+def codes_of_lines(session: Session, line_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """The lettering code of each line (its latest matching), for display."""
+    rows = session.execute(
+        select(MatchingLine.line_id, Matching.code)
+        .join(Matching, Matching.id == MatchingLine.matching_id)
+        .where(MatchingLine.line_id.in_(line_ids))
+        .order_by(Matching.created_at)
+    ).all()
+    return {line_id: str(code) for line_id, code in rows}

@@ -76,3 +76,7 @@ def check_open(session: Session, on: date, field: str = "date") -> FiscalYear:
             "fiscal_year_closed",
         )
     return year
+
+
+def list_fiscal_years(session: Session) -> list[FiscalYear]:
+    return list(session.scalars(select(FiscalYear).order_by(FiscalYear.start_date.desc())))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -13,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from comptoir.audit import service as audit
+from comptoir.kit.csvtext import read_records, read_rows
 from comptoir.kit.errors import FieldError, NotFound, ValidationFailed
 from comptoir.kit.money import from_minor, is_currency, round_to_minor
 from comptoir.ledger.models import ExchangeRate
@@ -159,23 +158,23 @@ def _parse_day(text: str) -> date:
 
 def import_csv(session: Session, text: str) -> ImportResult:
     """Rows ``date,base,quote,rate``; nothing is written unless every row is valid."""
-    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    missing = {"date", "base", "quote", "rate"} - set(reader.fieldnames or [])
+    header, records = read_records(text)
+    missing = {"date", "base", "quote", "rate"} - set(header)
     if missing:
         raise ValidationFailed.single("file", f"Missing column(s): {', '.join(sorted(missing))}.")
     rows: list[tuple[str, str, date, object]] = []
     errors: list[FieldError] = []
-    for number, row in enumerate(reader, start=2):
+    for number, row in enumerate(records, start=2):
         try:
             day = _parse_day(row["date"] or "")
         except ValueError:
-            errors.append(FieldError(f"row {number}: date", "Use YYYY-MM-DD."))
+            errors.append(FieldError("date", "Use YYYY-MM-DD.", row=number))
             continue
         try:
             base, quote = _currency(row["base"], "base"), _currency(row["quote"], "quote")
             parse_rate(row["rate"])
         except ValidationFailed as exc:
-            errors += [FieldError(f"row {number}: {e.field}", e.message) for e in exc.errors]
+            errors += [FieldError(e.field, e.message, e.code, row=number) for e in exc.errors]
             continue
         rows.append((base, quote, day, row["rate"]))
     if errors:
@@ -194,14 +193,14 @@ def import_csv(session: Session, text: str) -> ImportResult:
 def import_ecb(session: Session, text: str) -> ImportResult:
     """The European Central Bank's ``eurofxref`` CSV (daily or historical): one row per day,
     one column per currency, each the units of that currency for one euro."""
-    reader = csv.reader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip() for h in next(reader, [])]
+    rows = read_rows(text)
+    header = [h.strip() for h in rows[0]] if rows else []
     if not header or header[0] != "Date":
         raise ValidationFailed.single(
             "file", "This is not an ECB eurofxref CSV file (no Date column)."
         )
     count = 0
-    for row in reader:
+    for row in rows[1:]:
         if not row or not row[0].strip():
             continue
         try:

@@ -1,0 +1,33 @@
+"""Reading CSV text a user uploaded: any malformed file is a 422, never a crash."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from comptoir.kit.errors import ValidationFailed
+
+
+def read_rows(text: str) -> list[list[str]]:
+    """Every row of ``text`` (a byte-order mark and any newline convention accepted)."""
+    try:
+        return list(csv.reader(io.StringIO(text.lstrip("\ufeff"), newline="")))
+    except csv.Error as exc:
+        raise ValidationFailed.single(
+            "file", f"This is not a readable CSV file ({exc}).", "bad_csv"
+        ) from None
+
+
+def read_records(text: str) -> tuple[list[str], list[dict[str, str]]]:
+    """The header (lower-cased, trimmed) and one dict per data row; blank rows are skipped."""
+    rows = read_rows(text)
+    if not rows:
+        return [], []
+    header = [name.strip().lower() for name in rows[0]]
+    records = []
+    for row in rows[1:]:
+        if not any(cell.strip() for cell in row):
+            continue
+        padded = [*row, *([""] * (len(header) - len(row)))]
+        records.append({name: padded[i].strip() for i, name in enumerate(header) if name})
+    return header, records
