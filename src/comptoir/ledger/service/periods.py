@@ -5,10 +5,14 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from comptoir.audit import service as audit
 from comptoir.kit.errors import Conflict, ValidationFailed
+from comptoir.kit.ids import new_id
+from comptoir.kit.tenancy import require_organization
 from comptoir.ledger.models import FiscalYear, LedgerSettings
 from comptoir.ledger.service import organization
 
@@ -20,13 +24,26 @@ def fiscal_year_bounds(on: date, start_month: int) -> tuple[date, date]:
 
 
 def fiscal_year_for(session: Session, on: date) -> FiscalYear:
-    """The fiscal year row containing ``on``, created the first time it is needed."""
+    """The fiscal year row containing ``on``, created the first time it is needed.
+
+    Concurrent first postings of a new year all insert it; the unique key keeps one and
+    the others find it, instead of failing.
+    """
     start, end = fiscal_year_bounds(on, organization.current(session).fiscal_year_start_month)
     year = session.scalar(select(FiscalYear).where(FiscalYear.start_date == start))
     if year is None:
-        year = FiscalYear(start_date=start, end_date=end)
-        session.add(year)
-        session.flush()
+        insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+        session.execute(
+            insert(FiscalYear)
+            .values(
+                id=new_id(),
+                organization_id=require_organization(session),
+                start_date=start,
+                end_date=end,
+            )
+            .on_conflict_do_nothing()
+        )
+        year = session.scalars(select(FiscalYear).where(FiscalYear.start_date == start)).one()
     return year
 
 
