@@ -55,6 +55,25 @@ def test_demo_is_idempotent_and_prints_one_login_per_role(cli_env: dict[str, str
     assert second.output == first.output
 
 
+def test_demo_company_has_balanced_books(cli_env: dict[str, str], database_url: str) -> None:
+    from datetime import date
+
+    from comptoir.identity.service import demo
+    from comptoir.kit.db import Database
+    from comptoir.kit.tenancy import set_organization
+    from comptoir.ledger.service import reports
+
+    runner.invoke(app, ["demo"])
+    database = Database(database_url)
+    with database.unit_of_work(write=False) as session:
+        organization, _ = demo.ensure_demo(session)
+        set_organization(session, organization.id)
+        balance = reports.trial_balance(session, date_from=None, date_to=date(2100, 1, 1))
+    database.dispose()
+    assert balance.balanced
+    assert {row.code for row in balance.rows} >= {"512", "530", "701", "44571", "101"}
+
+
 def test_db_upgrade_and_current(cli_env: dict[str, str]) -> None:
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     current = runner.invoke(app, ["db", "current"])

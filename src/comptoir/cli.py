@@ -13,6 +13,7 @@ import uvicorn
 from rich.console import Console
 from rich.table import Table
 
+from comptoir import demo as demo_company
 from comptoir import wiring
 from comptoir.app import create_app
 from comptoir.identity.models import Organization
@@ -95,7 +96,7 @@ def demo_command() -> None:
     _upgrade()
     database = _database()
     with database.unit_of_work() as session:
-        organization, logins = demo.ensure_demo(session)
+        organization, logins = demo_company.ensure(session)
     _print_demo(logins, organization)
 
 

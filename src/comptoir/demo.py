@@ -1,0 +1,18 @@
+"""The demo company: identity's users and roles, and a few months of books."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from comptoir.identity.models import Organization
+from comptoir.identity.service import demo as identity_demo
+from comptoir.kit import clock
+from comptoir.kit.tenancy import as_organization
+from comptoir.ledger.service import demo as ledger_demo
+
+
+def ensure(session: Session) -> tuple[Organization, list[identity_demo.DemoLogin]]:
+    organization, logins = identity_demo.ensure_demo(session)
+    with as_organization(session, organization.id):
+        ledger_demo.seed_books(session, clock.now().date())
+    return organization, logins
