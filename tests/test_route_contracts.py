@@ -217,6 +217,26 @@ def test_other_tenants_ids_answer_404(
 # The web pages follow the same rule: another organization's ids answer the 404 page.
 WEB_SAMPLE_FORMS: dict[tuple[str, str], dict[str, str]] = {
     ("POST", "/settings/members/{member_id}/role"): {"role": "viewer"},
+    ("POST", "/accounting/accounts/{account_id}/edit"): {
+        "code": "512",
+        "name": "Renamed",
+        "type": "asset",
+    },
+    ("POST", "/accounting/journals/{journal_id}/edit"): {
+        "code": "BQ",
+        "name": "Renamed",
+        "type": "bank",
+    },
+    ("POST", "/accounting/entries/{entry_id}/edit"): {
+        "journal": "OD",
+        "date": "2026-01-15",
+        "lines.0.account": "512",
+        "lines.0.debit": "1.00",
+        "lines.1.account": "101",
+        "lines.1.credit": "1.00",
+        "action": "post",
+    },
+    ("POST", "/accounting/entries/{entry_id}/reverse"): {"date": "2026-01-20"},
 }
 
 

@@ -22,6 +22,7 @@ from comptoir.identity.service.tokens import AuthConfig
 from comptoir.kit.db import Database
 from comptoir.kit.settings import Settings, get_settings
 from comptoir.ledger import api as ledger_api
+from comptoir.ledger import views as ledger_views
 from comptoir.mail import api as mail_api
 from comptoir.mail import views as mail_views
 from comptoir.server import health, problems
@@ -48,6 +49,7 @@ ROUTERS = (
     identity_views.router,
     mail_views.router,
     audit_views.router,
+    ledger_views.router,
     pages.router,
 )
 

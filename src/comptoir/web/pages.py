@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from fastapi import Request, Response
 
 from comptoir.identity.service import members
+from comptoir.ledger import views as ledger_views
 from comptoir.web.websession import Db, MaybeVisitor, Visitor, notice, redirect, render, web_router
 
 if TYPE_CHECKING:
@@ -94,6 +95,7 @@ def dashboard(request: Request, visitor: MaybeVisitor, session: Db) -> Response:
             "done": sum(step.done for step in steps),
             "member_count": member_count,
             "pending_invitations": pending,
+            "books": ledger_views.books_card(session, visitor),
             "notice": notice(request, DASHBOARD_NOTICES),
             "section": "dashboard",
         },
