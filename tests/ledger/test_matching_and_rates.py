@@ -195,3 +195,12 @@ def test_ecb_and_csv_imports(client: TestClient, owner: Account) -> None:
         content="a,b\n1,2\n",
     )
     assert not_ecb.status_code == 422
+
+
+def test_rates_print_as_plain_digits(client: TestClient, owner: Account) -> None:
+    created = client.post(
+        "/api/v1/exchange-rates",
+        headers=owner.headers,
+        json={"base": "EUR", "quote": "JPY", "date": "2026-01-01", "rate": "100"},
+    )
+    assert created.json()["rate"] == "100"

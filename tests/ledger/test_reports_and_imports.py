@@ -314,3 +314,14 @@ def test_malformed_import_files(client: TestClient, owner: Account) -> None:
         ).status_code
         == 200
     )
+
+
+def test_zero_rows_are_skipped_in_opening_balances(client: TestClient, owner: Account) -> None:
+    content = "account,debit,credit\n512,100.00,0.00\n530,0.00,0.00\n101,,100.00\n"
+    done = client.post(
+        "/api/v1/imports/opening-balances?date=2026-01-01",
+        headers={**owner.headers, **CSV_HEADERS},
+        content=content,
+    )
+    assert done.status_code == 200, done.text
+    assert done.json()["lines"] == 2

@@ -8,6 +8,19 @@ import io
 from comptoir.kit.errors import ValidationFailed
 
 
+def decode_upload(raw: bytes) -> str:
+    """An uploaded text file: UTF-8 (with or without BOM), else Windows-1252 as spreadsheets
+    on Windows write it."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ValidationFailed.single(
+        "file", "The file is not UTF-8 or Windows-1252 text.", "bad_encoding"
+    )
+
+
 def read_rows(text: str) -> list[list[str]]:
     """Every row of ``text`` (a byte-order mark and any newline convention accepted)."""
     try:

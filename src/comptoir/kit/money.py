@@ -77,3 +77,8 @@ def parse_amount(value: object, currency: str, field: str) -> int:
         return to_minor(amount, currency)
     except ValueError as exc:
         raise ValidationFailed.single(field, f"{exc}.") from None
+
+
+def plain_decimal(value: Decimal) -> str:
+    """A rate or quantity as plain digits without trailing zeros: 100, 1.0823 (never 1E+2)."""
+    return format(value.normalize(), "f")

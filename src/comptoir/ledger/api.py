@@ -11,8 +11,15 @@ from fastapi import APIRouter, Body, Query, Response, status
 from fastapi.responses import StreamingResponse
 
 from comptoir.identity.service.sessions import Principal
+from comptoir.kit.csvtext import decode_upload
 from comptoir.kit.errors import ValidationFailed
-from comptoir.kit.money import currency_codes, format_minor, minor_unit_exponent, parse_amount
+from comptoir.kit.money import (
+    currency_codes,
+    format_minor,
+    minor_unit_exponent,
+    parse_amount,
+    plain_decimal,
+)
 from comptoir.ledger import schemas
 from comptoir.ledger.models import Account, ExchangeRate, Journal, JournalEntry, Matching
 from comptoir.ledger.service import (
@@ -253,7 +260,7 @@ def entry_out(session: DbSession, entry: JournalEntry) -> schemas.EntryOut:
                 credit=format_minor(line.credit, base),
                 currency=line.currency,
                 amount_currency=format_minor(line.amount_currency, line.currency),
-                exchange_rate=str(line.exchange_rate.normalize()),
+                exchange_rate=plain_decimal(line.exchange_rate),
                 label=line.label,
                 party_id=line.party_id,
                 analytic_tag=line.analytic_tag,
@@ -506,7 +513,7 @@ def rate_out(rate: ExchangeRate) -> schemas.RateOut:
         base=rate.base,
         quote=rate.quote,
         date=rate.date,
-        rate=str(rate.rate.normalize()),
+        rate=plain_decimal(rate.rate),
         source=rate.source,
     )
 
@@ -573,7 +580,7 @@ def import_rates(
 ) -> schemas.ImportOut:
     """Send the file as the request body (`Content-Type: text/csv`). With `format=csv`, every
     row is checked first and nothing is written unless all are valid (422 lists rows)."""
-    text = _decode_text(file)
+    text = decode_upload(file)
     result = rates.import_csv(session, text) if format == "csv" else rates.import_ecb(session, text)
     return schemas.ImportOut(imported=result.imported)
 
@@ -598,19 +605,10 @@ def convert_amount(
         source=source_code,
         target=target_code,
         date=on,
-        rate=str(rate.normalize()),
+        rate=plain_decimal(rate),
         amount=format_minor(units, source_code),
         converted=format_minor(rates.convert(units, source_code, target_code, rate), target_code),
     )
-
-
-def _decode_text(raw: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValidationFailed.single("file", "The file is not UTF-8 or Windows-1252 text.")
 
 
 @router.get("/ledger/settings", summary="Ledger settings", tags=["periods"])
@@ -873,7 +871,7 @@ def import_opening_balances(
     dry_run: bool = False,
 ) -> Response:
     """CSV body with columns `account,debit,credit`. Errors carry their `row`."""
-    text = _decode_text(file)
+    text = decode_upload(file)
 
     def produce() -> schemas.ImportSummaryOut:
         summary = imports.opening_balances_csv(
@@ -913,7 +911,7 @@ def import_journal_entries(
     Columns `reference,date,journal,account,debit,credit`, optionally
     `label,currency,exchange_rate,description`. All entries are posted, or none (422 lists
     every problem with its `row`)."""
-    text = _decode_text(file)
+    text = decode_upload(file)
 
     def produce() -> schemas.ImportSummaryOut:
         summary = imports.journal_entries_csv(

@@ -18,8 +18,9 @@ from pydantic import BaseModel
 from starlette.datastructures import FormData, UploadFile
 
 from comptoir.kit import clock
+from comptoir.kit.csvtext import decode_upload
 from comptoir.kit.errors import Conflict, DomainError, FieldError, NotFound, ValidationFailed
-from comptoir.kit.money import currency_codes, format_minor, parse_amount
+from comptoir.kit.money import currency_codes, format_minor, parse_amount, plain_decimal
 from comptoir.ledger.service import (
     accounts,
     entries,
@@ -219,20 +220,11 @@ def _text_of(value: str | UploadFile | None) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _decode(raw: bytes) -> str:
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ValidationFailed.single("file", "The file is not UTF-8 or Windows-1252 text.")
-
-
 def _uploaded_text(value: str | UploadFile | None) -> str | None:
     """The text of an uploaded file, or None when no file was chosen."""
     if not isinstance(value, UploadFile) or not value.filename:
         return None
-    return _decode(value.file.read())
+    return decode_upload(value.file.read())
 
 
 async def _form_data(request: Request) -> FormData:
@@ -941,7 +933,7 @@ def _entry_page(
                     line.credit,
                     line.currency,
                     line.amount_currency,
-                    format(line.exchange_rate.normalize(), "f"),
+                    plain_decimal(line.exchange_rate),
                     codes.get(line.id),
                 )
                 for line in lines

@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
 from sqlalchemy.orm import Session
 
@@ -80,6 +81,15 @@ def _with_rows(exc: ValidationFailed, row_of_line: Sequence[int]) -> list[FieldE
                 )
             )
     return result
+
+
+def _is_zero(value: object) -> bool:
+    """Blank or zero in any spelling ("", "0", "0.00"): an empty side, skipped quietly."""
+    text = str(value if value is not None else "").strip().replace(",", ".")
+    try:
+        return not text or Decimal(text) == 0
+    except InvalidOperation:
+        return False
 
 
 def opening_balances(
@@ -175,7 +185,7 @@ def opening_balances_csv(
     balances = []
     numbers = []
     for number, row in enumerate(rows, start=2):
-        if row["debit"] in ("", "0") and row["credit"] in ("", "0"):
+        if _is_zero(row["debit"]) and _is_zero(row["credit"]):
             continue
         balances.append(OpeningBalance(row["account"], row["debit"] or None, row["credit"] or None))
         numbers.append(number)

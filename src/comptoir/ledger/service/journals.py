@@ -142,4 +142,11 @@ def archive(session: Session, journal_id: uuid.UUID, archived: bool = True) -> J
     journal = get(session, journal_id)
     journal.archived_at = clock.now() if archived else None
     session.flush()
+    audit.record(
+        session,
+        "journal.archived" if archived else "journal.restored",
+        target_type="journal",
+        target_id=journal.id,
+        after={"code": journal.code},
+    )
     return journal
