@@ -110,10 +110,13 @@ def opening_balances(
     base = organization.current(session).base_currency
     lines = [
         entries.LineInput(
-            account=b.account, debit=b.debit, credit=b.credit, label="Opening balance"
+            account=b.account,
+            debit=None if _is_zero(b.debit) else b.debit,
+            credit=None if _is_zero(b.credit) else b.credit,
+            label="Opening balance",
         )
         for b in balances
-        if b.debit not in (None, "", "0") or b.credit not in (None, "", "0")
+        if not (_is_zero(b.debit) and _is_zero(b.credit))
     ]
     row_of_line = list(rows) if rows is not None else list(range(len(lines)))
     data = entries.EntryInput(
