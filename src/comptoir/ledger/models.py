@@ -124,15 +124,18 @@ class JournalEntry(IdMixin, TenantScoped, Base):
 
 class JournalLine(IdMixin, TenantScoped, Base):
     __tablename__ = "journal_lines"
+    __tenant_index__ = False
     __table_args__ = (
         CheckConstraint(
             "(debit > 0 AND credit = 0) OR (credit > 0 AND debit = 0)", name="one_side"
         ),
-        # Trial balance and account balances: aggregate posted lines by account and date.
+        # Trial balance, account balances and the general ledger's totals add up posted
+        # lines by account and date: covering, so they never read the table itself.
         Index(
             "ix_journal_lines_balances",
             "organization_id",
             "account_id",
+            "posted",
             "date",
             "debit",
             "credit",

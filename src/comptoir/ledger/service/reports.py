@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, literal, or_, select
+from sqlalchemy import Select, and_, case, false, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from comptoir.kit.errors import ValidationFailed
@@ -76,34 +76,33 @@ def trial_balance(
     hide_zero: bool = False,
 ) -> TrialBalance:
     """Per account: balance before ``date_from``, debits and credits within the range,
-    closing balance. One aggregate over the posted lines, grouped by account."""
+    closing balance. One aggregate over the posted lines, grouped by account, which the
+    covering index ``ix_journal_lines_balances`` can answer without reading the table.
+
+    The sums come first and the accounts after: joined in one statement, a planner that
+    had no statistics on a new chart yet ran the whole aggregate again for every account.
+    """
     _check_range(date_from, date_to)
     start = date_from or date.min
     in_range = JournalLine.date >= start
-    sums = (
-        select(
-            JournalLine.account_id.label("account_id"),
-            func.sum(
-                case((in_range, literal(0)), else_=JournalLine.debit - JournalLine.credit)
-            ).label("opening"),
-            func.sum(case((in_range, JournalLine.debit), else_=literal(0))).label("debit"),
-            func.sum(case((in_range, JournalLine.credit), else_=literal(0))).label("credit"),
+    sums = {
+        account_id: (int(opening or 0), int(debit or 0), int(credit or 0))
+        for account_id, opening, debit, credit in session.execute(
+            select(
+                JournalLine.account_id,
+                func.sum(
+                    case((in_range, literal(0)), else_=JournalLine.debit - JournalLine.credit)
+                ),
+                func.sum(case((in_range, JournalLine.debit), else_=literal(0))),
+                func.sum(case((in_range, JournalLine.credit), else_=literal(0))),
+            )
+            .where(JournalLine.posted.is_(True), JournalLine.date <= date_to)
+            .group_by(JournalLine.account_id)
         )
-        .where(JournalLine.posted.is_(True), JournalLine.date <= date_to)
-        .group_by(JournalLine.account_id)
-        .subquery()
-    )
+    }
     query = (
-        select(
-            Account.id,
-            Account.code,
-            Account.name,
-            Account.type,
-            sums.c.opening,
-            sums.c.debit,
-            sums.c.credit,
-        )
-        .join(sums, sums.c.account_id == Account.id)
+        select(Account.id, Account.code, Account.name, Account.type)
+        .where(Account.id.in_(sums))
         .order_by(Account.code)
     )
     if code_from:
@@ -112,10 +111,7 @@ def trial_balance(
         # "to 4" includes 401 and 4456: compare against the prefix padded to its end.
         query = query.where(Account.code <= code_to + "\uffff")
     rows = [
-        TrialBalanceRow(
-            r.id, r.code, r.name, r.type, int(r.opening or 0), int(r.debit or 0), int(r.credit or 0)
-        )
-        for r in session.execute(query)
+        TrialBalanceRow(r.id, r.code, r.name, r.type, *sums[r.id]) for r in session.execute(query)
     ]
     if hide_zero:
         rows = [r for r in rows if r.opening or r.debit or r.credit]
@@ -235,57 +231,59 @@ def general_ledger(
 ) -> GeneralLedger:
     """One account's posted lines in date order with a running balance, a page at a time.
 
-    The balance carried into a page is one aggregate over the lines before it, so every
-    page costs the same however deep into the account it is.
+    The opening balance, the period's totals and the balance carried into the page come
+    from one aggregate over the account's lines, which the covering index
+    ``ix_journal_lines_balances`` answers without reading the table unless filters ask
+    for other columns: every page costs the same however deep into the account it is.
     """
     _check_range(date_from, date_to)
     size = check_limit(limit) if limit is not None else 200
     start = date_from or date.min
+    after = _decode(cursor) if cursor else None
     scope = [
         JournalLine.account_id == account_id,
         JournalLine.posted.is_(True),
         JournalLine.date <= date_to,
     ]
-    opening = int(
-        session.scalar(
+    in_period = JournalLine.date >= start
+    balance = JournalLine.debit - JournalLine.credit
+    # Whole days before the cursor's day here, that day's lines up to the cursor below:
+    # the index holds dates, not ids.
+    before_page = and_(in_period, JournalLine.date < after[0]) if after else false()
+    opening, debit, credit, carried_before_day = (
+        int(value or 0)
+        for value in session.execute(
             _filtered(
-                select(func.coalesce(func.sum(JournalLine.debit - JournalLine.credit), 0)).where(
-                    *scope, JournalLine.date < start
-                ),
+                select(
+                    func.sum(case((in_period, literal(0)), else_=balance)),
+                    func.sum(case((in_period, JournalLine.debit), else_=literal(0))),
+                    func.sum(case((in_period, JournalLine.credit), else_=literal(0))),
+                    func.sum(case((before_page, balance), else_=literal(0))),
+                ).where(*scope),
                 filters,
             )
-        )
-        or 0
+        ).one()
     )
-    period = session.execute(
-        _filtered(
-            select(
-                func.coalesce(func.sum(JournalLine.debit), 0),
-                func.coalesce(func.sum(JournalLine.credit), 0),
-            ).where(*scope, JournalLine.date >= start),
-            filters,
-        )
-    ).one()
-    page_scope = [*scope, JournalLine.date >= start]
-    carried = opening
-    if cursor:
-        after_day, after_id = _decode(cursor)
-        past = or_(
-            JournalLine.date < after_day,
-            and_(JournalLine.date == after_day, JournalLine.id <= after_id),
-        )
+    page_scope = [*scope, in_period]
+    carried = opening + carried_before_day
+    if after:
+        after_day, after_id = after
         carried += int(
             session.scalar(
                 _filtered(
-                    select(
-                        func.coalesce(func.sum(JournalLine.debit - JournalLine.credit), 0)
-                    ).where(*page_scope, past),
+                    select(func.sum(balance)).where(
+                        *page_scope, JournalLine.date == after_day, JournalLine.id <= after_id
+                    ),
                     filters,
                 )
             )
             or 0
         )
-        page_scope.append(~past)
+        # Spelled with a plain lower bound on the date, so that the index seeks to it.
+        page_scope += [
+            JournalLine.date >= after_day,
+            or_(JournalLine.date > after_day, JournalLine.id > after_id),
+        ]
     # The latest matching a line takes part in gives its lettering code.
     matching_code = (
         select(Matching.code)
@@ -344,7 +342,6 @@ def general_ledger(
         )
         for r in rows
     ]
-    debit, credit = int(period[0]), int(period[1])
     return GeneralLedger(
         account_id,
         organization.current(session).base_currency,
