@@ -9,14 +9,17 @@ the balance once more.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import Update, Uuid, any_, bindparam, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -40,6 +43,7 @@ from comptoir.ledger.service import accounts, journals, organization, periods, r
 from comptoir.outbox import service as outbox
 
 MAX_LINES = 1000
+_POST_SLICE = 1000
 
 
 @dataclass(frozen=True)
@@ -103,12 +107,47 @@ def _text(value: str | None, limit: int, field_name: str, errors: list[FieldErro
     return text
 
 
+class _Lookups:
+    """What preparing and posting read from the books, each read once per call: a batch
+    names the same journals, accounts and fiscal years again and again. The session's
+    identity map would hand back the very same objects for a repeated query anyway."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        # Held, because the identity map holds objects weakly: dropped, the organization
+        # was read again by every later look-up that needs it.
+        self.organization = organization.current(session)
+        self.base = self.organization.base_currency
+        self._journals: dict[str, Journal] = {}
+        self._accounts: dict[str, Account] = {}
+        self._periods: periods.OpenPeriods | None = None
+
+    def journal(self, reference: str) -> Journal:
+        journal = self._journals.get(reference)
+        if journal is None:
+            journal = self._journals[reference] = journals.resolve(self.session, reference)
+        return journal
+
+    def account(self, reference: str, field: str) -> Account:
+        account = self._accounts.get(reference)
+        if account is None:
+            account = accounts.resolve(self.session, reference, field=field)
+            self._accounts[reference] = account
+        return account
+
+    def open_year(self, on: date) -> FiscalYear:
+        if self._periods is None:
+            self._periods = periods.OpenPeriods(self.session)
+        return self._periods.check(on)
+
+
 def _prepare_line(
-    session: Session, data: LineInput, index: int, on: date, base: str, errors: list[FieldError]
+    lookups: _Lookups, data: LineInput, index: int, on: date, errors: list[FieldError]
 ) -> PreparedLine | None:
+    session, base = lookups.session, lookups.base
     where = f"lines.{index}"
     try:
-        account = accounts.resolve(session, data.account, field=f"{where}.account")
+        account = lookups.account(data.account, f"{where}.account")
     except ValidationFailed as exc:
         errors += exc.errors
         return None
@@ -215,10 +254,13 @@ def _absorb_rounding(prepared: Prepared, base: str) -> None:
 
 def prepare(session: Session, data: EntryInput) -> Prepared:
     """Resolve codes, parse amounts, convert currencies; every problem reported at once."""
+    return _prepare(_Lookups(session), data)
+
+
+def _prepare(lookups: _Lookups, data: EntryInput) -> Prepared:
     errors: list[FieldError] = []
-    base = organization.current(session).base_currency
     try:
-        journal = journals.resolve(session, data.journal)
+        journal = lookups.journal(data.journal)
     except ValidationFailed as exc:
         raise ValidationFailed(exc.errors) from None
     if journal.archived_at is not None:
@@ -234,12 +276,12 @@ def prepare(session: Session, data: EntryInput) -> Prepared:
         source_id=data.source_id,
     )
     for index, line in enumerate(data.lines[:MAX_LINES]):
-        ready = _prepare_line(session, line, index, data.date, base, errors)
+        ready = _prepare_line(lookups, line, index, data.date, errors)
         if ready is not None:
             prepared.lines.append(ready)
     if errors:
         raise ValidationFailed(errors)
-    _absorb_rounding(prepared, base)
+    _absorb_rounding(prepared, lookups.base)
     return prepared
 
 
@@ -266,13 +308,13 @@ def check_balanced(prepared: Prepared, base: str) -> None:
 
 
 def _line_rows(
-    entry: JournalEntry, prepared: Prepared, organization_id: uuid.UUID
+    entry_id: uuid.UUID, prepared: Prepared, organization_id: uuid.UUID
 ) -> list[dict[str, object]]:
     return [
         {
             "id": new_id(),
             "organization_id": organization_id,
-            "entry_id": entry.id,
+            "entry_id": entry_id,
             "line_no": number,
             "account_id": line.account.id,
             "debit": line.debit,
@@ -283,12 +325,47 @@ def _line_rows(
             "label": line.label,
             "party_id": line.party_id,
             "analytic_tag": line.analytic_tag,
-            "date": entry.date,
-            "journal_id": entry.journal_id,
+            "date": prepared.date,
+            "journal_id": prepared.journal.id,
             "posted": False,
         }
         for number, line in enumerate(prepared.lines, start=1)
     ]
+
+
+def _insert(
+    session: Session, model: type[JournalEntry | JournalLine], rows: list[dict[str, object]]
+) -> None:
+    connection = session.connection()
+    table = model.__table__
+    names = list(rows[0]) if rows else []
+    defaulted = {column.key for column in table.c if column.default is not None}
+    if connection.dialect.name != "postgresql" or not defaulted <= set(names):
+        # The ORM leaves None out of a row, and rows leaving out different columns go in
+        # separate batches, a round trip each (a line with a party, a line without):
+        # render_nulls keeps every row in one executemany.
+        session.execute(insert(model).execution_options(render_nulls=True), rows)
+        return
+    # COPY streams the rows into one statement where an executemany runs an INSERT per
+    # row: about 40% less time per journal line (the triggers and foreign keys fire for
+    # every row either way). The values go through the column types' own conversions, as
+    # in an INSERT; only rows naming every column that has a default come here, since COPY
+    # knows nothing of defaults set in Python. The session flushes first, as it would before
+    # an INSERT of its own: the rows may refer to objects not written yet.
+    session.flush()
+    processors = [table.c[name].type.bind_processor(connection.dialect) for name in names]
+    psycopg_connection: Any = connection.connection.driver_connection
+    with (
+        psycopg_connection.cursor() as cursor,
+        cursor.copy(f"COPY {model.__tablename__} ({', '.join(names)}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(
+                [
+                    row[name] if process is None else process(row[name])
+                    for name, process in zip(names, processors, strict=True)
+                ]
+            )
 
 
 def _write_draft(session: Session, prepared: Prepared, actor_id: uuid.UUID | None) -> JournalEntry:
@@ -303,7 +380,7 @@ def _write_draft(session: Session, prepared: Prepared, actor_id: uuid.UUID | Non
     )
     session.add(entry)
     session.flush()
-    session.execute(insert(JournalLine), _line_rows(entry, prepared, require_organization(session)))
+    _insert(session, JournalLine, _line_rows(entry.id, prepared, require_organization(session)))
     return entry
 
 
@@ -353,7 +430,7 @@ def update_draft(session: Session, entry_id: uuid.UUID, data: EntryInput) -> Jou
     entry.date = prepared.date
     entry.reference, entry.description = prepared.reference, prepared.description
     session.flush()
-    session.execute(insert(JournalLine), _line_rows(entry, prepared, require_organization(session)))
+    _insert(session, JournalLine, _line_rows(entry.id, prepared, require_organization(session)))
     audit.record(session, "journal_entry.updated", target_type="journal_entry", target_id=entry.id)
     return entry
 
@@ -374,29 +451,25 @@ def delete_draft(session: Session, entry_id: uuid.UUID) -> None:
 def _reserve_numbers(session: Session, journal_id: uuid.UUID, year: FiscalYear, count: int) -> int:
     """The first of ``count`` consecutive numbers, held under a row lock until commit:
     concurrent posters in the same journal and year wait for each other, so numbers
-    are unique, and a rolled-back posting gives its numbers back."""
-    organization_id = require_organization(session)
+    are unique, and a rolled-back posting gives its numbers back.
+
+    One upsert creates the sequence or moves it on and locks its row, in one round trip.
+    """
     statement = (sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert)(
         EntrySequence
+    ).values(
+        organization_id=require_organization(session),
+        journal_id=journal_id,
+        fiscal_year_id=year.id,
+        next_number=1 + count,
     )
-    session.execute(
-        statement.values(
-            organization_id=organization_id,
-            journal_id=journal_id,
-            fiscal_year_id=year.id,
-            next_number=1,
-        ).on_conflict_do_nothing()
-    )
-    sequence = session.scalars(
-        select(EntrySequence)
-        .where(EntrySequence.journal_id == journal_id, EntrySequence.fiscal_year_id == year.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    first = sequence.next_number
-    sequence.next_number = first + count
-    session.flush()
-    return first
+    following = session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[EntrySequence.journal_id, EntrySequence.fiscal_year_id],
+            set_={"next_number": EntrySequence.next_number + count},
+        ).returning(EntrySequence.next_number)
+    ).scalar_one()
+    return int(following) - count
 
 
 def _lines_as_prepared(session: Session, entry: JournalEntry) -> Prepared:
@@ -421,8 +494,7 @@ def _lines_as_prepared(session: Session, entry: JournalEntry) -> Prepared:
     return prepared
 
 
-def _check_postable(session: Session, prepared: Prepared) -> FiscalYear:
-    base = organization.current(session).base_currency
+def _check_postable(lookups: _Lookups, prepared: Prepared) -> FiscalYear:
     errors: list[FieldError] = []
     if len(prepared.lines) < 2:
         errors.append(FieldError("lines", "An entry has at least two lines.", "line_count"))
@@ -439,8 +511,8 @@ def _check_postable(session: Session, prepared: Prepared) -> FiscalYear:
         errors.append(FieldError("journal", f"Journal {prepared.journal.code} is archived."))
     if errors:
         raise ValidationFailed(errors)
-    check_balanced(prepared, base)
-    return periods.check_open(session, prepared.date)
+    check_balanced(prepared, lookups.base)
+    return lookups.open_year(prepared.date)
 
 
 def post(
@@ -448,7 +520,7 @@ def post(
 ) -> JournalEntry:
     """Post a draft: validate, take the next number, freeze it."""
     entry = _draft(session, entry_id)
-    year = _check_postable(session, _lines_as_prepared(session, entry))
+    year = _check_postable(_Lookups(session), _lines_as_prepared(session, entry))
     number = _reserve_numbers(session, entry.journal_id, year, 1)
     _mark_posted(session, [entry.id], year, number, actor_id)
     session.refresh(entry)
@@ -475,13 +547,11 @@ def _mark_posted(
     actor_id: uuid.UUID | None,
 ) -> None:
     now = clock.now()
-    for offset, entry_id in enumerate(entry_ids):
+    for start in range(0, len(entry_ids), _POST_SLICE):
         session.execute(
-            update(JournalEntry)
-            .where(JournalEntry.id == entry_id)
+            _numbering(session, entry_ids[start : start + _POST_SLICE], first + start)
             .values(
                 status="posted",
-                number=first + offset,
                 fiscal_year_id=year.id,
                 posted_at=now,
                 posted_by_id=actor_id,
@@ -490,12 +560,49 @@ def _mark_posted(
         )
 
 
+def _numbering(session: Session, entry_ids: list[uuid.UUID], first: int) -> Update:
+    """One UPDATE giving ``entry_ids`` the numbers from ``first`` on, in their order.
+
+    The list goes as one parameter (an array on PostgreSQL, JSON on SQLite): with two bound
+    parameters per entry, SQLAlchemy took longer to compile the statement than the
+    database took to run it.
+    """
+    dialect = session.get_bind().dialect
+    if dialect.name == "sqlite":
+        stored = JournalEntry.__table__.c.id.type.bind_processor(dialect)
+        as_json = json.dumps(
+            [stored(entry_id) if stored else str(entry_id) for entry_id in entry_ids]
+        )
+        each = func.json_each(as_json).table_valued("key", "value")
+        # Materialized, so that SQLite walks the list and seeks each entry by its key even
+        # without statistics, instead of walking every entry of the organization.
+        numbered = (
+            select(each.c.value.label("id"), (each.c.key + first).label("number"))
+            .cte("numbered")
+            .prefix_with("MATERIALIZED")
+        )
+        return (
+            update(JournalEntry)
+            .where(JournalEntry.id == numbered.c.id)
+            .values(number=numbered.c.number)
+        )
+    # "= ANY" makes PostgreSQL seek each entry by its key, where a join to the list would
+    # hash every entry of the organization; the list is short enough to search linearly.
+    listed = bindparam("entry_ids", entry_ids, type_=ARRAY(Uuid()))
+    return (
+        update(JournalEntry)
+        .where(JournalEntry.id == any_(listed))
+        .values(number=func.array_position(listed, JournalEntry.id) + (first - 1))
+    )
+
+
 def record(
     session: Session, data: EntryInput, *, actor_id: uuid.UUID | None = None
 ) -> JournalEntry:
     """Create and post in one step: what other modules call to book their documents."""
-    prepared = prepare(session, data)
-    year = _check_postable(session, prepared)
+    lookups = _Lookups(session)
+    prepared = _prepare(lookups, data)
+    year = _check_postable(lookups, prepared)
     entry = _write_draft(session, prepared, actor_id)
     number = _reserve_numbers(session, entry.journal_id, year, 1)
     _mark_posted(session, [entry.id], year, number, actor_id)
@@ -512,14 +619,16 @@ def record_many(
     session: Session, batch: Sequence[EntryInput], *, actor_id: uuid.UUID | None = None
 ) -> list[uuid.UUID]:
     """Create and post many entries at once (imports): all or nothing, numbers reserved per
-    journal and fiscal year in one lock, rows written with multi-row inserts."""
+    journal and fiscal year in one lock, rows written in bulk (COPY on PostgreSQL) and
+    posted with one UPDATE per thousand entries."""
     organization_id = require_organization(session)
+    lookups = _Lookups(session)
     errors: list[FieldError] = []
     ready: list[tuple[Prepared, FiscalYear]] = []
     for index, data in enumerate(batch):
         try:
-            prepared = prepare(session, data)
-            ready.append((prepared, _check_postable(session, prepared)))
+            prepared = _prepare(lookups, data)
+            ready.append((prepared, _check_postable(lookups, prepared)))
         except ValidationFailed as exc:
             errors += [
                 FieldError(f"entries.{index}.{e.field}", e.message, e.code) for e in exc.errors
@@ -546,14 +655,13 @@ def record_many(
             "created_by_id": actor_id,
         }
         entry_rows.append(row)
-        stub = JournalEntry(id=entry_id, journal_id=prepared.journal.id, date=prepared.date)
-        line_rows += _line_rows(stub, prepared, organization_id)
+        line_rows += _line_rows(entry_id, prepared, organization_id)
         groups[(prepared.journal.id, year.id)].append((prepared.date, entry_id))
         years[year.id] = year
     if not entry_rows:
         return []
-    session.execute(insert(JournalEntry), entry_rows)
-    session.execute(insert(JournalLine), line_rows)
+    _insert(session, JournalEntry, entry_rows)
+    _insert(session, JournalLine, line_rows)
     for (journal_id, year_id), dated in groups.items():
         # Numbers follow dates within a batch, as a person numbering by hand would.
         ordered = [entry_id for _, entry_id in sorted(dated, key=lambda pair: pair[0])]
@@ -591,7 +699,7 @@ def reverse(
     for line in prepared.lines:
         line.debit, line.credit = line.credit, line.debit
         line.amount_currency = -line.amount_currency
-    year = _check_postable(session, prepared)
+    year = _check_postable(_Lookups(session), prepared)
     reversal = _write_draft(session, prepared, actor_id)
     reversal.reversal_of_id = original.id
     session.flush()
