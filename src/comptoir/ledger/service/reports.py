@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, and_, case, false, func, literal, or_, select
+from sqlalchemy import Select, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from comptoir.kit.errors import ValidationFailed
@@ -207,6 +207,12 @@ def _filtered(query: AnySelect, filters: LedgerFilter) -> AnySelect:
     return query
 
 
+def _balance(session: Session, conditions: list[Any], filters: LedgerFilter) -> int:
+    """Signed sum (debit positive) of the lines meeting ``conditions`` and ``filters``."""
+    query = select(func.sum(JournalLine.debit - JournalLine.credit)).where(*conditions)
+    return int(session.scalar(_filtered(query, filters)) or 0)
+
+
 def _encode(day: date, line_id: uuid.UUID) -> str:
     return f"{day.isoformat()}_{line_id.hex}"
 
@@ -231,10 +237,10 @@ def general_ledger(
 ) -> GeneralLedger:
     """One account's posted lines in date order with a running balance, a page at a time.
 
-    The opening balance, the period's totals and the balance carried into the page come
-    from one aggregate over the account's lines, which the covering index
-    ``ix_journal_lines_balances`` answers without reading the table unless filters ask
-    for other columns: every page costs the same however deep into the account it is.
+    The opening balance, the period's totals and the balance carried into the page are
+    sums over ranges of dates, which the covering index ``ix_journal_lines_balances``
+    answers without reading the table (unless filters ask for other columns), so every
+    page costs the same however deep into the account it is.
     """
     _check_range(date_from, date_to)
     size = check_limit(limit) if limit is not None else 200
@@ -245,39 +251,29 @@ def general_ledger(
         JournalLine.posted.is_(True),
         JournalLine.date <= date_to,
     ]
-    in_period = JournalLine.date >= start
-    balance = JournalLine.debit - JournalLine.credit
-    # Whole days before the cursor's day here, that day's lines up to the cursor below:
-    # the index holds dates, not ids.
-    before_page = and_(in_period, JournalLine.date < after[0]) if after else false()
-    opening, debit, credit, carried_before_day = (
-        int(value or 0)
-        for value in session.execute(
+    page_scope = [*scope, JournalLine.date >= start]
+    opening = _balance(session, [*scope, JournalLine.date < start], filters)
+    debit, credit = (
+        int(total or 0)
+        for total in session.execute(
             _filtered(
-                select(
-                    func.sum(case((in_period, literal(0)), else_=balance)),
-                    func.sum(case((in_period, JournalLine.debit), else_=literal(0))),
-                    func.sum(case((in_period, JournalLine.credit), else_=literal(0))),
-                    func.sum(case((before_page, balance), else_=literal(0))),
-                ).where(*scope),
+                select(func.sum(JournalLine.debit), func.sum(JournalLine.credit)).where(
+                    *page_scope
+                ),
                 filters,
             )
         ).one()
     )
-    page_scope = [*scope, in_period]
-    carried = opening + carried_before_day
+    carried = opening
     if after:
         after_day, after_id = after
-        carried += int(
-            session.scalar(
-                _filtered(
-                    select(func.sum(balance)).where(
-                        *page_scope, JournalLine.date == after_day, JournalLine.id <= after_id
-                    ),
-                    filters,
-                )
-            )
-            or 0
+        # The days before the cursor's, then that day's lines up to it: a condition on
+        # ids over the whole range would need the table, the index holds no ids.
+        carried += _balance(session, [*page_scope, JournalLine.date < after_day], filters)
+        carried += _balance(
+            session,
+            [*page_scope, JournalLine.date == after_day, JournalLine.id <= after_id],
+            filters,
         )
         # Spelled with a plain lower bound on the date, so that the index seeks to it.
         page_scope += [
@@ -309,9 +305,6 @@ def general_ledger(
                 JournalLine.amount_currency,
                 matching_code.label("matching_code"),
                 JournalLine.party_id,
-                func.sum(JournalLine.debit - JournalLine.credit)
-                .over(order_by=(JournalLine.date, JournalLine.id))
-                .label("running"),
             )
             .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
             .join(Journal, Journal.id == JournalLine.journal_id)
@@ -323,25 +316,30 @@ def general_ledger(
     ).all()
     more = len(rows) > size
     rows = rows[:size]
-    lines = [
-        LedgerLine(
-            r.id,
-            r.entry_id,
-            r.date,
-            r.code,
-            r.number,
-            r.reference,
-            r.label,
-            int(r.debit),
-            int(r.credit),
-            r.currency,
-            int(r.amount_currency),
-            carried + int(r.running),
-            r.matching_code,
-            r.party_id,
+    # The running balance is added up here rather than by a window function, which SQLite
+    # computed over every remaining line of the account before keeping the page.
+    lines = []
+    running = carried
+    for r in rows:
+        running += int(r.debit) - int(r.credit)
+        lines.append(
+            LedgerLine(
+                r.id,
+                r.entry_id,
+                r.date,
+                r.code,
+                r.number,
+                r.reference,
+                r.label,
+                int(r.debit),
+                int(r.credit),
+                r.currency,
+                int(r.amount_currency),
+                running,
+                r.matching_code,
+                r.party_id,
+            )
         )
-        for r in rows
-    ]
     return GeneralLedger(
         account_id,
         organization.current(session).base_currency,
