@@ -377,3 +377,26 @@ def test_list_and_filter_entries(client: TestClient, owner: Account) -> None:
         f"/api/v1/journal-entries?limit=2&cursor={page['next_cursor']}", headers=owner.headers
     ).json()
     assert [e["reference"] for e in page["items"] + rest["items"]] == ["C", "B", "A"]
+
+
+def test_idempotency_keys_are_forgotten_after_a_week(
+    client: TestClient, owner: Account, worker
+) -> None:
+    from datetime import timedelta
+
+    from comptoir.kit import clock
+
+    body = {
+        "journal": "OD",
+        "date": "2026-01-15",
+        "post": True,
+        "lines": [{"account": "512", "debit": "7.00"}, {"account": "101", "credit": "7.00"}],
+    }
+    headers = {**owner.headers, "Idempotency-Key": "weekly"}
+    assert client.post("/api/v1/journal-entries", headers=headers, json=body).status_code == 201
+    with clock.travel(timedelta(days=8)):
+        worker.run_periodic()
+    # The key is gone, so the same key posts again (a new operation).
+    replay = client.post("/api/v1/journal-entries", headers=headers, json=body)
+    assert replay.status_code == 201
+    assert "Idempotent-Replayed" not in replay.headers

@@ -11,17 +11,20 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any
+from datetime import timedelta
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, Header, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.orm import Session
 
 from comptoir.identity.service.sessions import Principal
+from comptoir.kit import clock
 from comptoir.kit.errors import Conflict, ValidationFailed
+from comptoir.kit.tenancy import all_tenants
 from comptoir.server.deps import DbSession
 from comptoir.server.models import IdempotencyKey
 
@@ -89,3 +92,17 @@ def idempotency(
 
 
 IdempotencyGuard = Annotated[Idempotency, Depends(idempotency)]
+
+
+KEEP_FOR = timedelta(days=7)
+
+
+def purge(session: Session) -> int:
+    """Forget keys older than a week: retries come within minutes, not weeks."""
+    cutoff = clock.now() - KEEP_FOR
+    with all_tenants(session):
+        result = cast(
+            CursorResult[Any],
+            session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < cutoff)),
+        )
+    return result.rowcount or 0

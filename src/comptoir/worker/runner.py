@@ -28,7 +28,7 @@ from comptoir.worker import registry
 log = logging.getLogger("comptoir.worker")
 
 # Domains whose tasks modules register handlers when imported.
-TASK_MODULES = ("comptoir.mail.tasks", "comptoir.identity.tasks")
+TASK_MODULES = ("comptoir.mail.tasks", "comptoir.identity.tasks", "comptoir.worker.housekeeping")
 LEASE = timedelta(minutes=5)
 
 
