@@ -814,6 +814,7 @@ def general_ledger(
                 date=line.date,
                 journal=line.journal_code,
                 number=line.number,
+                entry_number=line.display_number,
                 reference=line.reference,
                 label=line.label,
                 debit=format_minor(line.debit, money),

@@ -283,6 +283,7 @@ class LedgerLineOut(BaseModel):
     date: dt.date
     journal: str
     number: int | None
+    entry_number: str | None = Field(description="The entry's number, e.g. VT-2026-00042")
     reference: str | None
     label: str | None
     debit: str

@@ -1295,13 +1295,7 @@ def general_ledger_page(
         except ValidationFailed as exc:
             _report_failed(period, exc)
     if ledger is not None:
-        numbers: dict[uuid.UUID, str | None] = {}
-        for line in ledger.lines:
-            if line.entry_id not in numbers:
-                numbers[line.entry_id] = entries.display_number_of(
-                    session, entries.get(session, line.entry_id)
-                )
-            rows.append(LedgerRow(line, numbers[line.entry_id]))
+        rows.extend(LedgerRow(line, line.display_number) for line in ledger.lines)
     values = dict(period.form.values)
     if asked.account is not None:
         values["account"] = asked.account.code

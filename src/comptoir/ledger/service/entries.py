@@ -40,6 +40,7 @@ from comptoir.ledger.models import (
     JournalLine,
 )
 from comptoir.ledger.service import accounts, journals, organization, periods, rates
+from comptoir.ledger.service.reports import format_entry_number
 from comptoir.outbox import service as outbox
 
 MAX_LINES = 1000
@@ -731,7 +732,7 @@ def display_number_of(session: Session, entry: JournalEntry) -> str | None:
     year = session.get(FiscalYear, entry.fiscal_year_id)
     assert journal is not None
     assert year is not None
-    return f"{journal.code}-{year.start_date.year}-{entry.number:05d}"
+    return format_entry_number(journal.code, year.start_date, entry.number)
 
 
 @dataclass(frozen=True)

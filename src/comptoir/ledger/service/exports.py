@@ -110,7 +110,7 @@ def general_ledger_table(
                 yield [
                     line.date,
                     line.journal_code,
-                    line.number,
+                    line.display_number,
                     line.reference,
                     line.label,
                     from_minor(line.debit, money),

@@ -15,6 +15,7 @@ from comptoir.kit.errors import ValidationFailed
 from comptoir.kit.pagination import check_limit
 from comptoir.ledger.models import (
     Account,
+    FiscalYear,
     Journal,
     JournalEntry,
     JournalLine,
@@ -22,6 +23,15 @@ from comptoir.ledger.models import (
     MatchingLine,
 )
 from comptoir.ledger.service import organization
+
+
+def format_entry_number(
+    journal_code: str, year_start: date | None, number: int | None
+) -> str | None:
+    """``VT-2026-00042``: journal code, fiscal year's first year, number; None for drafts."""
+    if year_start is None or number is None:
+        return None
+    return f"{journal_code}-{year_start.year}-{number:05d}"
 
 
 def _check_range(date_from: date | None, date_to: date) -> None:
@@ -165,6 +175,7 @@ class LedgerLine:
     balance: int
     matching_code: str | None
     party_id: uuid.UUID | None
+    display_number: str | None = None
 
 
 @dataclass(frozen=True)
@@ -305,9 +316,11 @@ def general_ledger(
                 JournalLine.amount_currency,
                 matching_code.label("matching_code"),
                 JournalLine.party_id,
+                FiscalYear.start_date.label("year_start"),
             )
             .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
             .join(Journal, Journal.id == JournalLine.journal_id)
+            .outerjoin(FiscalYear, FiscalYear.id == JournalEntry.fiscal_year_id)
             .where(*page_scope)
             .order_by(JournalLine.date, JournalLine.id)
             .limit(size + 1),
@@ -338,6 +351,7 @@ def general_ledger(
                 running,
                 r.matching_code,
                 r.party_id,
+                format_entry_number(r.code, r.year_start, r.number),
             )
         )
     return GeneralLedger(
