@@ -57,6 +57,31 @@ def record(
     return event
 
 
+def apply_changes(
+    session: Session, target: Any, values: dict[str, Any], *, action: str, target_type: str
+) -> dict[str, Any]:
+    """Set ``values`` on ``target`` and record what really changed, before and after.
+
+    Returns the changed fields (empty when nothing changed, and then nothing is recorded).
+    """
+    before = {key: getattr(target, key) for key in values}
+    changed = {key: value for key, value in values.items() if before[key] != value}
+    if not changed:
+        return changed
+    for key, value in changed.items():
+        setattr(target, key, value)
+    session.flush()
+    record(
+        session,
+        action,
+        target_type=target_type,
+        target_id=target.id,
+        before={key: before[key] for key in changed},
+        after=changed,
+    )
+    return changed
+
+
 def _jsonable(values: dict[str, Any] | None) -> dict[str, Any] | None:
     if values is None:
         return None

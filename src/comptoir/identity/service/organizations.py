@@ -278,21 +278,11 @@ def get_current(session: Session) -> Organization:
 def update_profile(session: Session, values: dict[str, Any]) -> Organization:
     organization = get_current(session)
     clean = _validate_profile(organization, values)
-    before = {k: getattr(organization, k) for k in clean}
-    changed = {k: v for k, v in clean.items() if before[k] != v}
+    changed = audit.apply_changes(
+        session, organization, clean, action="organization.updated", target_type="organization"
+    )
     if not changed:
         return organization
-    for key, value in changed.items():
-        setattr(organization, key, value)
-    session.flush()
-    audit.record(
-        session,
-        "organization.updated",
-        target_type="organization",
-        target_id=organization.id,
-        before={k: before[k] for k in changed},
-        after=changed,
-    )
     outbox.emit(
         session, "organization.updated", {"id": str(organization.id), "changed": sorted(changed)}
     )

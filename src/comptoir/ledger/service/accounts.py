@@ -183,20 +183,7 @@ def update(session: Session, account_id: uuid.UUID, values: dict[str, Any]) -> A
                 f"This account has postings; its {', '.join(sorted(locked))} cannot change.",
                 code="account_in_use",
             )
-    before = {k: getattr(account, k) for k in clean}
-    for key, value in clean.items():
-        setattr(account, key, value)
-    session.flush()
-    changed = {k: v for k, v in clean.items() if before[k] != v}
-    if changed:
-        audit.record(
-            session,
-            "account.updated",
-            target_type="account",
-            target_id=account.id,
-            before={k: before[k] for k in changed},
-            after=changed,
-        )
+    audit.apply_changes(session, account, clean, action="account.updated", target_type="account")
     return account
 
 

@@ -121,20 +121,7 @@ def update(session: Session, journal_id: uuid.UUID, values: dict[str, Any]) -> J
         raise Conflict(
             "Entries are numbered in this journal; its code cannot change.", code="journal_in_use"
         )
-    before = {k: getattr(journal, k) for k in clean}
-    for key, value in clean.items():
-        setattr(journal, key, value)
-    session.flush()
-    changed = {k: v for k, v in clean.items() if before[k] != v}
-    if changed:
-        audit.record(
-            session,
-            "journal.updated",
-            target_type="journal",
-            target_id=journal.id,
-            before={k: before[k] for k in changed},
-            after=changed,
-        )
+    audit.apply_changes(session, journal, clean, action="journal.updated", target_type="journal")
     return journal
 
 
