@@ -82,3 +82,14 @@ def parse_amount(value: object, currency: str, field: str) -> int:
 def plain_decimal(value: Decimal) -> str:
     """A rate or quantity as plain digits without trailing zeros: 100, 1.0823 (never 1E+2)."""
     return format(value.normalize(), "f")
+
+
+def is_blank_amount(value: object) -> bool:
+    """An empty side of a line: nothing, blank, or zero in any spelling ("0", "0.00")."""
+    if value is None or isinstance(value, bool):
+        return value is None
+    text = str(value).strip()
+    try:
+        return not text or Decimal(text) == 0
+    except InvalidOperation:
+        return False

@@ -28,7 +28,7 @@ from comptoir.audit import service as audit
 from comptoir.kit import clock
 from comptoir.kit.errors import Conflict, FieldError, NotFound, ValidationFailed
 from comptoir.kit.ids import new_id
-from comptoir.kit.money import format_minor, is_currency, parse_amount
+from comptoir.kit.money import format_minor, is_blank_amount, is_currency, parse_amount
 from comptoir.kit.pagination import Page, keyset_page
 from comptoir.kit.tenancy import require_organization
 from comptoir.ledger.models import (
@@ -179,7 +179,7 @@ def _prepare_line(
     given = [
         (side, value)
         for side, value in (("debit", data.debit), ("credit", data.credit))
-        if value not in (None, "", 0, "0")
+        if not is_blank_amount(value)
     ]
     if len(given) != 1:
         errors.append(
@@ -522,9 +522,7 @@ def post(
     """Post a draft: validate, take the next number, freeze it."""
     entry = _draft(session, entry_id)
     year = _check_postable(_Lookups(session), _lines_as_prepared(session, entry))
-    number = _reserve_numbers(session, entry.journal_id, year, 1)
-    _mark_posted(session, [entry.id], year, number, actor_id)
-    session.refresh(entry)
+    _number_and_freeze(session, entry, year, actor_id)
     audit.record(
         session,
         "journal_entry.posted",
@@ -538,6 +536,15 @@ def post(
         {"id": str(entry.id), "number": display_number_of(session, entry)},
     )
     return entry
+
+
+def _number_and_freeze(
+    session: Session, entry: JournalEntry, year: FiscalYear, actor_id: uuid.UUID | None
+) -> None:
+    """Give one checked draft its number and post it (the triggers check it once more)."""
+    number = _reserve_numbers(session, entry.journal_id, year, 1)
+    _mark_posted(session, [entry.id], year, number, actor_id)
+    session.refresh(entry)
 
 
 def _mark_posted(
@@ -605,9 +612,7 @@ def record(
     prepared = _prepare(lookups, data)
     year = _check_postable(lookups, prepared)
     entry = _write_draft(session, prepared, actor_id)
-    number = _reserve_numbers(session, entry.journal_id, year, 1)
-    _mark_posted(session, [entry.id], year, number, actor_id)
-    session.refresh(entry)
+    _number_and_freeze(session, entry, year, actor_id)
     outbox.emit(
         session,
         "journal_entry.posted",
@@ -704,9 +709,7 @@ def reverse(
     reversal = _write_draft(session, prepared, actor_id)
     reversal.reversal_of_id = original.id
     session.flush()
-    number = _reserve_numbers(session, reversal.journal_id, year, 1)
-    _mark_posted(session, [reversal.id], year, number, actor_id)
-    session.refresh(reversal)
+    _number_and_freeze(session, reversal, year, actor_id)
     audit.record(
         session,
         "journal_entry.reversed",

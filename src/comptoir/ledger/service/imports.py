@@ -10,14 +10,13 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
 
 from sqlalchemy.orm import Session
 
 from comptoir.audit import service as audit
 from comptoir.kit.csvtext import read_records
 from comptoir.kit.errors import FieldError, ValidationFailed
-from comptoir.kit.money import format_minor
+from comptoir.kit.money import format_minor, is_blank_amount
 from comptoir.ledger.service import accounts, entries, journals, organization
 
 MAX_ROWS = 100_000
@@ -83,15 +82,6 @@ def _with_rows(exc: ValidationFailed, row_of_line: Sequence[int]) -> list[FieldE
     return result
 
 
-def _is_zero(value: object) -> bool:
-    """Blank or zero in any spelling ("", "0", "0.00"): an empty side, skipped quietly."""
-    text = str(value if value is not None else "").strip().replace(",", ".")
-    try:
-        return not text or Decimal(text) == 0
-    except InvalidOperation:
-        return False
-
-
 def opening_balances(
     session: Session,
     balances: Sequence[OpeningBalance],
@@ -110,13 +100,10 @@ def opening_balances(
     base = organization.current(session).base_currency
     lines = [
         entries.LineInput(
-            account=b.account,
-            debit=None if _is_zero(b.debit) else b.debit,
-            credit=None if _is_zero(b.credit) else b.credit,
-            label="Opening balance",
+            account=b.account, debit=b.debit, credit=b.credit, label="Opening balance"
         )
         for b in balances
-        if not (_is_zero(b.debit) and _is_zero(b.credit))
+        if not (is_blank_amount(b.debit) and is_blank_amount(b.credit))
     ]
     row_of_line = list(rows) if rows is not None else list(range(len(lines)))
     data = entries.EntryInput(
@@ -188,7 +175,7 @@ def opening_balances_csv(
     balances = []
     numbers = []
     for number, row in enumerate(rows, start=2):
-        if _is_zero(row["debit"]) and _is_zero(row["credit"]):
+        if is_blank_amount(row["debit"]) and is_blank_amount(row["credit"]):
             continue
         balances.append(OpeningBalance(row["account"], row["debit"] or None, row["credit"] or None))
         numbers.append(number)
