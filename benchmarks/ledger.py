@@ -381,7 +381,6 @@ class BulkWriter:
                         line.party,
                         entry.date,
                         journal_id,
-                        False,
                     )
                 )
             # Generated in date order, so numbers follow dates within each journal and year.
@@ -420,7 +419,6 @@ class BulkWriter:
         "party_id",
         "date",
         "journal_id",
-        "posted",
     )
 
     def _copy(
@@ -694,7 +692,7 @@ def deep_cursor(database: Database, ledger: Ledger, account_id: uuid.UUID, depth
         set_organization(session, ledger.organization_id)
         day, line_id = session.execute(
             select(JournalLine.date, JournalLine.id)
-            .where(JournalLine.account_id == account_id, JournalLine.posted.is_(True))
+            .where(JournalLine.account_id == account_id, reports.posted_lines())
             .order_by(JournalLine.date, JournalLine.id)
             .offset(depth - 1)
             .limit(1)
@@ -735,7 +733,7 @@ def check_books(database: Database, ledger: Ledger, end: date) -> tuple[int, int
         require(balance.balanced, "the trial balance does not balance")
         posted = sum(count for _, _, count, _, _ in numbering)
         lines = session.scalar(
-            select(func.count()).select_from(JournalLine).where(JournalLine.posted.is_(True))
+            select(func.count()).select_from(JournalLine).where(reports.posted_lines())
         )
         drafts = session.scalar(
             select(func.count()).select_from(JournalEntry).where(JournalEntry.status == "draft")

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import BindParameter, Uuid, bindparam, func, select, text
+from sqlalchemy import BindParameter, Uuid, bindparam, column, func, select, text
 from sqlalchemy.exc import DatabaseError
 
 from comptoir import wiring
@@ -19,6 +19,7 @@ from comptoir.identity.service import organizations
 from comptoir.kit.db import Database
 from comptoir.kit.errors import ValidationFailed
 from comptoir.kit.tenancy import set_organization
+from comptoir.ledger.models import Account as AccountModel
 from comptoir.ledger.models import JournalEntry, JournalLine
 from comptoir.ledger.service import entries, reports
 from comptoir.ledger.service.entries import EntryInput, LineInput
@@ -55,9 +56,9 @@ def _post(
 @pytest.mark.parametrize(
     "statement",
     [
-        "UPDATE journal_lines SET debit = debit + 1 WHERE posted",
-        "UPDATE journal_lines SET account_id = account_id WHERE posted",
-        "DELETE FROM journal_lines WHERE posted",
+        "UPDATE journal_lines SET debit = debit + 1 WHERE entry_id IN (SELECT id FROM journal_entries WHERE status = 'posted')",
+        "UPDATE journal_lines SET account_id = account_id WHERE entry_id IN (SELECT id FROM journal_entries WHERE status = 'posted')",
+        "DELETE FROM journal_lines WHERE entry_id IN (SELECT id FROM journal_entries WHERE status = 'posted')",
         "UPDATE journal_entries SET reference = 'forged' WHERE status = 'posted'",
         "UPDATE journal_entries SET status = 'draft', number = NULL WHERE status = 'posted'",
         "DELETE FROM journal_entries WHERE status = 'posted'",
@@ -125,8 +126,8 @@ def test_lines_cannot_join_a_posted_entry(books: tuple[Database, uuid.UUID]) -> 
         conn.execute(
             text(
                 "INSERT INTO journal_lines (id, organization_id, entry_id, line_no, account_id, debit, credit, currency, "
-                "amount_currency, exchange_rate, date, journal_id, posted) "
-                "SELECT :id, organization_id, entry_id, 9, account_id, 5, 0, currency, 5, exchange_rate, date, journal_id, false "
+                "amount_currency, exchange_rate, date, journal_id) "
+                "SELECT :id, organization_id, entry_id, 9, account_id, 5, 0, currency, 5, exchange_rate, date, journal_id "
                 "FROM journal_lines WHERE entry_id = :entry LIMIT 1"
             ).bindparams(_uuid("id"), _uuid("entry")),
             {"id": uuid.uuid4(), "entry": posted},
@@ -230,7 +231,7 @@ def test_any_sequence_of_postings_keeps_the_books_balanced(
             assert sum(row.closing for row in balance.rows) == 0
             assert session.scalar(
                 select(func.sum(JournalLine.debit - JournalLine.credit)).where(
-                    JournalLine.posted.is_(True)
+                    reports.posted_lines()
                 )
             ) in (0, None)
 
@@ -388,3 +389,96 @@ def test_revaluation_without_a_closing_rate_is_refused(client: TestClient, owner
         (line["account_code"], line["debit"], line["credit"]) for line in result["entry"]["lines"]
     ] == [("512", "5.00", "0.00"), ("477", "0.00", "5.00")]
     assert (date(2026, 12, 31) + timedelta(days=1)).isoformat() == result["reversal"]["date"]
+
+
+def _draft(database: Database, organization_id: uuid.UUID) -> uuid.UUID:
+    with database.unit_of_work() as session:
+        set_organization(session, organization_id)
+        return entries.create_draft(
+            session,
+            EntryInput(
+                journal="OD",
+                date=date(2026, 1, 15),
+                lines=[LineInput("512", debit="3.00"), LineInput("101", credit="3.00")],
+            ),
+        ).id
+
+
+_COPY_LINE = (
+    "INSERT INTO journal_lines (id, organization_id, entry_id, line_no, account_id, debit, credit, "
+    "currency, amount_currency, exchange_rate, date, journal_id) "
+    "SELECT :id, organization_id, {entry}, 9, {account}, 5, 0, currency, 5, exchange_rate, date, "
+    "journal_id FROM journal_lines WHERE entry_id = :entry LIMIT 1"
+)
+
+
+def test_lines_need_their_entry_and_an_account_of_their_organization(
+    books: tuple[Database, uuid.UUID],
+) -> None:
+    database, organization_id = books
+    draft = _draft(database, organization_id)
+    with database.unit_of_work() as session:
+        other = organizations.create_organization(
+            session, legal_name="Other SAS", country="FR", base_currency="EUR"
+        )
+        set_organization(session, other.id)
+        foreign_account = session.scalar(select(AccountModel.id).where(AccountModel.code == "512"))
+    for entry_sql, account_sql, params in (
+        (":missing", "account_id", {"missing": uuid.uuid4()}),
+        (":entry", ":account", {"account": foreign_account}),
+        (":entry", ":account", {"account": uuid.uuid4()}),
+    ):
+        statement = text(_COPY_LINE.format(entry=entry_sql, account=account_sql)).bindparams(
+            *(_uuid(name) for name in ("id", "entry", *params))
+        )
+        with pytest.raises(DatabaseError), database.engine.begin() as conn:
+            conn.execute(statement, {"id": uuid.uuid4(), "entry": draft, **params})
+    with database.engine.connect() as conn:
+        assert conn.execute(text("SELECT COUNT(*) FROM journal_lines")).scalar_one() == 2
+
+
+def test_deleting_a_draft_deletes_its_lines_and_used_accounts_stay(
+    books: tuple[Database, uuid.UUID],
+) -> None:
+    database, organization_id = books
+    draft = _draft(database, organization_id)
+    with database.engine.begin() as conn:
+        used = conn.execute(
+            text("SELECT account_id FROM journal_lines WHERE entry_id = :entry LIMIT 1")
+            .bindparams(_uuid("entry"))
+            .columns(column("account_id", Uuid())),
+            {"entry": draft},
+        ).scalar_one()
+    with pytest.raises(DatabaseError), database.engine.begin() as conn:
+        conn.execute(
+            text("DELETE FROM accounts WHERE id = :id").bindparams(_uuid("id")), {"id": used}
+        )
+    with database.engine.begin() as conn:
+        conn.execute(
+            text("DELETE FROM journal_entries WHERE id = :id").bindparams(_uuid("id")),
+            {"id": draft},
+        )
+        assert conn.execute(text("SELECT COUNT(*) FROM journal_lines")).scalar_one() == 0
+
+
+def test_lines_follow_a_draft_to_its_new_date_and_journal(
+    books: tuple[Database, uuid.UUID],
+) -> None:
+    database, organization_id = books
+    draft = _draft(database, organization_id)
+    with database.engine.begin() as conn:
+        conn.execute(
+            text(
+                "UPDATE journal_entries SET date = :day, journal_id = "
+                "(SELECT id FROM journals WHERE code = 'BQ' AND organization_id = :org) "
+                "WHERE id = :id"
+            ).bindparams(_uuid("id"), _uuid("org")),
+            {"id": draft, "org": organization_id, "day": date(2026, 2, 3)},
+        )
+        rows = conn.execute(
+            text(
+                "SELECT DISTINCT l.date, j.code FROM journal_lines l "
+                "JOIN journals j ON j.id = l.journal_id"
+            )
+        ).all()
+    assert [(str(day), code) for day, code in rows] == [("2026-02-03", "BQ")]

@@ -328,7 +328,6 @@ def _line_rows(
             "analytic_tag": line.analytic_tag,
             "date": prepared.date,
             "journal_id": prepared.journal.id,
-            "posted": False,
         }
         for number, line in enumerate(prepared.lines, start=1)
     ]

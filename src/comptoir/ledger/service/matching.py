@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from comptoir.audit import service as audit
 from comptoir.kit import clock
 from comptoir.kit.errors import Conflict, NotFound, ValidationFailed
-from comptoir.ledger.models import Account, JournalLine, Matching, MatchingLine
+from comptoir.ledger.models import Account, JournalEntry, JournalLine, Matching, MatchingLine
 
 
 def code_for(number: int) -> str:
@@ -78,7 +78,10 @@ def match(
     lines = list(session.scalars(select(JournalLine).where(JournalLine.id.in_(unique_ids))))
     if len(lines) != len(unique_ids):
         raise NotFound("One of these lines does not exist.")
-    if any(not line.posted for line in lines):
+    statuses = session.scalars(
+        select(JournalEntry.status).where(JournalEntry.id.in_({line.entry_id for line in lines}))
+    )
+    if any(status != "posted" for status in statuses):
         raise ValidationFailed.single(
             "line_ids", "Only posted lines can be matched.", "line_not_posted"
         )

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from comptoir.kit.errors import ValidationFailed
@@ -32,6 +32,15 @@ def format_entry_number(
     if year_start is None or number is None:
         return None
     return f"{journal_code}-{year_start.year}-{number:05d}"
+
+
+def posted_lines() -> ColumnElement[bool]:
+    """Lines that count: every line but those of draft entries. Posting changes only the
+    entry, so lines carry no status of their own; drafts are few and found by a partial
+    index, and the entry id sits in ``ix_journal_lines_balances`` for the sums."""
+    return JournalLine.entry_id.not_in(
+        select(JournalEntry.id).where(JournalEntry.status == "draft")
+    )
 
 
 def _check_range(date_from: date | None, date_to: date) -> None:
@@ -106,7 +115,7 @@ def trial_balance(
                 func.sum(case((in_range, JournalLine.debit), else_=literal(0))),
                 func.sum(case((in_range, JournalLine.credit), else_=literal(0))),
             )
-            .where(JournalLine.posted.is_(True), JournalLine.date <= date_to)
+            .where(posted_lines(), JournalLine.date <= date_to)
             .group_by(JournalLine.account_id)
         )
     }
@@ -152,7 +161,7 @@ def account_balance(session: Session, account_id: uuid.UUID, as_of: date) -> int
     total = session.scalar(
         select(func.coalesce(func.sum(JournalLine.debit - JournalLine.credit), 0)).where(
             JournalLine.account_id == account_id,
-            JournalLine.posted.is_(True),
+            posted_lines(),
             JournalLine.date <= as_of,
         )
     )
@@ -259,7 +268,7 @@ def general_ledger(
     after = _decode(cursor) if cursor else None
     scope = [
         JournalLine.account_id == account_id,
-        JournalLine.posted.is_(True),
+        posted_lines(),
         JournalLine.date <= date_to,
     ]
     page_scope = [*scope, JournalLine.date >= start]
@@ -415,7 +424,7 @@ def journal_report(
             func.coalesce(func.sum(JournalLine.credit), 0),
         ).where(
             JournalLine.journal_id == journal_id,
-            JournalLine.posted.is_(True),
+            posted_lines(),
             JournalLine.date >= start,
             JournalLine.date <= date_to,
         )

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from comptoir.kit.errors import Conflict, ValidationFailed
 from comptoir.kit.money import format_minor
 from comptoir.ledger.models import Account, JournalEntry, JournalLine
-from comptoir.ledger.service import accounts, entries, journals, organization, rates
+from comptoir.ledger.service import accounts, entries, journals, organization, rates, reports
 
 SOURCE = "revaluation"
 
@@ -56,7 +56,7 @@ def revalue(
         )
         .join(Account, Account.id == JournalLine.account_id)
         .where(
-            JournalLine.posted.is_(True),
+            reports.posted_lines(),
             JournalLine.date <= on,
             JournalLine.currency != base,
             Account.type.in_(("asset", "liability")),
