@@ -147,6 +147,11 @@ def _other_rate(client: TestClient, other: Account, worker: Worker) -> str:
     return str(response.json()["id"])
 
 
+def _other_tax(client: TestClient, other: Account, worker: Worker) -> str:
+    taxes = client.get("/api/v1/taxes", headers=other.headers).json()
+    return str(taxes[0]["id"])
+
+
 OTHER_TENANT_IDS: dict[str, Callable[[TestClient, Account, Worker], str]] = {
     "member_id": _other_member,
     "invitation_id": _other_invitation,
@@ -157,6 +162,7 @@ OTHER_TENANT_IDS: dict[str, Callable[[TestClient, Account, Worker], str]] = {
     "entry_id": _other_entry,
     "matching_id": _other_matching,
     "rate_id": _other_rate,
+    "tax_id": _other_tax,
 }
 # Parameters that are not tenant ids: secrets carried in a link.
 NOT_TENANT_IDS = {"token"}
@@ -171,6 +177,7 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "lines": [{"account": "512", "debit": "1.00"}, {"account": "101", "credit": "1.00"}],
     },
     ("POST", "/api/v1/journal-entries/{entry_id}/reverse"): {"date": "2026-01-20"},
+    ("PATCH", "/api/v1/taxes/{tax_id}"): {"active": False},
 }
 # Required query parameters, so that validation does not answer first.
 SAMPLE_QUERIES: dict[tuple[str, str], dict[str, str]] = {

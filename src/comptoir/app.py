@@ -27,6 +27,7 @@ from comptoir.mail import api as mail_api
 from comptoir.mail import views as mail_views
 from comptoir.server import health, problems
 from comptoir.server.middleware import BodyLimitMiddleware, RequestContextMiddleware
+from comptoir.tax import api as tax_api
 from comptoir.web import pages, websession
 from comptoir.worker.runner import start_in_thread
 
@@ -45,6 +46,7 @@ ROUTERS = (
     audit_api.router,
     mail_api.router,
     ledger_api.router,
+    tax_api.router,
     health.router,
     identity_views.router,
     mail_views.router,

@@ -9,6 +9,7 @@ from comptoir.ledger import models as ledger_models
 from comptoir.mail import models as mail_models
 from comptoir.outbox import models as outbox_models
 from comptoir.server import models as server_models
+from comptoir.tax import models as tax_models
 
 MODEL_MODULES = (
     identity_models,
@@ -17,5 +18,6 @@ MODEL_MODULES = (
     outbox_models,
     ledger_models,
     server_models,
+    tax_models,
 )
 metadata = Base.metadata

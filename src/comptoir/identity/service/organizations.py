@@ -14,14 +14,12 @@ from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from stdnum.exceptions import ValidationError as StdnumError
-from stdnum.fr import siren as fr_siren
-from stdnum.util import get_cc_module
 
 from comptoir.audit import service as audit
 from comptoir.identity.models import Membership, Organization
 from comptoir.identity.service.addresses import normalize_email
 from comptoir.kit.errors import FieldError, NotFound, ValidationFailed
+from comptoir.kit.identifiers import require_valid
 from comptoir.kit.money import is_currency
 from comptoir.kit.tenancy import all_tenants, as_organization, require_organization
 from comptoir.outbox import service as outbox
@@ -136,7 +134,7 @@ def _validate_profile(organization: Organization, values: dict[str, Any]) -> dic
         "fiscal_year_start_month": _check_month,
         "locale": _check_locale,
         "timezone": _check_timezone,
-        "siren": lambda v: _check_siren(v, country),
+        "siren": _check_siren,
         "vat_number": lambda v: _check_vat(v, country),
         "tpin": _check_tpin,
         "email": _check_email,
@@ -180,33 +178,28 @@ def _check_timezone(value: Any) -> str:
     return zone
 
 
-def _check_siren(value: Any, country: str) -> str | None:
-    text = re.sub(r"\s", "", str(value))
-    if not text:
-        return None
-    try:
-        return str(fr_siren.validate(text))
-    except StdnumError:
-        raise ValidationFailed.single("siren", "This is not a valid SIREN (9 digits).") from None
+def _check_siren(value: Any) -> str | None:
+    text = str(value)
+    return require_valid("siren", text, field="siren") if text.strip() else None
 
 
 def _check_vat(value: Any, country: str) -> str | None:
-    text = re.sub(r"[\s.\-]", "", str(value)).upper()
-    if not text:
+    text = str(value)
+    if not text.strip():
         return None
-    prefix = text[:2] if text[:2].isalpha() else country
-    code = {"EL": "gr", "XI": "gb"}.get(prefix, prefix).lower()
-    module = get_cc_module(code, "vat")
-    if module is None:
-        # No checksum known for this country: keep what was typed, checked for shape only.
-        if not re.fullmatch(r"[A-Z0-9]{4,20}", text):
-            raise ValidationFailed.single("vat_number", "This VAT number is not valid.")
-        return text
     try:
-        number = str(module.validate(text))
-    except StdnumError:
-        raise ValidationFailed.single("vat_number", "This VAT number is not valid.") from None
-    return number if number[:2].isalpha() else f"{prefix}{number}"
+        return require_valid("vat", text, country, field="vat_number")
+    except ValidationFailed as exc:
+        if exc.errors[0].code != "invalid_country":
+            raise
+    # A country whose VAT numbers stdnum cannot check (Zambia, the US...): keep what was
+    # typed, checked for shape only, rather than refuse a number that may well be right.
+    compact = re.sub(r"[\s.\-]", "", text).upper()
+    if not re.fullmatch(r"[A-Z0-9]{4,20}", compact):
+        raise ValidationFailed.single(
+            "vat_number", "Write the VAT number as 4 to 20 letters and digits."
+        )
+    return compact
 
 
 def _check_email(value: Any) -> str | None:
@@ -214,12 +207,8 @@ def _check_email(value: Any) -> str | None:
 
 
 def _check_tpin(value: Any) -> str | None:
-    text = re.sub(r"\s", "", str(value))
-    if not text:
-        return None
-    if not re.fullmatch(r"\d{10}", text):
-        raise ValidationFailed.single("tpin", "A Zambian TPIN has 10 digits.")
-    return text
+    text = str(value)
+    return require_valid("tpin", text, field="tpin") if text.strip() else None
 
 
 def validate_new(legal_name: str, country: str, base_currency: str) -> tuple[str, str, str]:

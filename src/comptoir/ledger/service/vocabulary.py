@@ -15,6 +15,8 @@ ACCOUNT_SUBTYPES = (
     "tax_deductible",
     "tax_payable",
     "tax_credit",
+    "tax_pending",
+    "tax_self_assessed",
     "income_tax",
     "inventory",
     "cost_of_goods_sold",

@@ -1,0 +1,169 @@
+"""Tax API: the organization's taxes, the calculation every document uses, settings."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, status
+
+from comptoir.identity.service.sessions import Principal
+from comptoir.kit.money import format_minor, plain_decimal
+from comptoir.server.deps import DbSession, require_scope
+from comptoir.tax import schemas
+from comptoir.tax.models import Tax
+from comptoir.tax.service import documents, taxes
+from comptoir.tax.service.calculation import Calculation
+
+router = APIRouter(prefix="/api/v1", tags=["taxes"])
+
+TaxesReader = Annotated[Principal, require_scope("taxes:read")]
+TaxesWriter = Annotated[Principal, require_scope("taxes:write")]
+
+
+def tax_out(tax: Tax, codes: dict[uuid.UUID, str]) -> schemas.TaxOut:
+    def code(account_id: uuid.UUID | None) -> str | None:
+        return codes.get(account_id) if account_id else None
+
+    return schemas.TaxOut(
+        id=tax.id,
+        code=tax.code,
+        label=tax.label,
+        kind="fixed" if tax.kind == "fixed" else "percent",
+        rate=plain_decimal(tax.rate),
+        amount=plain_decimal(tax.amount),
+        price_included=tax.price_included,
+        compound=tax.compound,
+        sequence=tax.sequence,
+        category=tax.category,
+        treatment=tax.treatment,
+        supply=tax.supply,
+        country=tax.country,
+        region=tax.region,
+        exigibility=tax.exigibility,
+        collected_account=code(tax.collected_account_id),
+        deductible_account=code(tax.deductible_account_id),
+        pending_account=code(tax.pending_account_id),
+        base_box=tax.base_box,
+        return_box=tax.return_box,
+        deductible_box=tax.deductible_box,
+        mention=tax.mention,
+        origin="template" if tax.origin == "template" else "custom",
+        active=tax.active,
+    )
+
+
+def _one(session: DbSession, tax: Tax) -> schemas.TaxOut:
+    return tax_out(tax, taxes.account_codes(session, [tax]))
+
+
+@router.get("/taxes", summary="The organization's taxes")
+def list_taxes(
+    principal: TaxesReader, session: DbSession, active_only: bool = False
+) -> list[schemas.TaxOut]:
+    """Every tax the organization can put on a document: those its country's template
+    gave it (some disabled until needed, e.g. Corsican rates) and its own."""
+    found = taxes.list_taxes(session, include_inactive=not active_only)
+    codes = taxes.account_codes(session, found)
+    return [tax_out(tax, codes) for tax in found]
+
+
+@router.post("/taxes", status_code=status.HTTP_201_CREATED, summary="Add a tax")
+def create_tax(
+    body: schemas.TaxCreate, principal: TaxesWriter, session: DbSession
+) -> schemas.TaxOut:
+    """An organization-defined tax: a local sales tax, a levy, a fixed amount per unit.
+    Accounts are codes of the chart; left out, the chart's tax accounts are used."""
+    values = body.model_dump(exclude_unset=True)
+    values.setdefault("kind", body.kind)
+    return _one(session, taxes.create(session, values))
+
+
+@router.get("/taxes/{tax_id}", summary="One tax")
+def get_tax(tax_id: uuid.UUID, principal: TaxesReader, session: DbSession) -> schemas.TaxOut:
+    return _one(session, taxes.get(session, tax_id))
+
+
+@router.patch("/taxes/{tax_id}", summary="Change, enable or disable a tax")
+def update_tax(
+    tax_id: uuid.UUID, body: schemas.TaxUpdate, principal: TaxesWriter, session: DbSession
+) -> schemas.TaxOut:
+    """`{"active": false}` disables a tax: documents can no longer use it."""
+    return _one(session, taxes.update(session, tax_id, body.model_dump(exclude_unset=True)))
+
+
+def calculation_out(result: Calculation) -> schemas.CalculationOut:
+    currency = result.currency
+
+    def money(units: int) -> str:
+        return format_minor(units, currency)
+
+    return schemas.CalculationOut(
+        currency=currency,
+        prices_include_tax=result.prices_include_tax,
+        rounding=result.rounding,
+        lines=[
+            schemas.CalculationLineOut(
+                net=money(line.net),
+                tax=money(line.tax),
+                gross=money(line.gross),
+                taxes=[
+                    schemas.LineTaxOut(code=t.code, base=money(t.base), amount=money(t.amount))
+                    for t in line.taxes
+                ],
+            )
+            for line in result.lines
+        ],
+        taxes=[
+            schemas.TaxTotalOut(
+                code=t.code,
+                rate=plain_decimal(t.rate),
+                kind="fixed" if t.kind == "fixed" else "percent",
+                base=money(t.base),
+                amount=money(t.amount),
+            )
+            for t in result.taxes
+        ],
+        totals=schemas.TotalsOut(
+            net=money(result.net), tax=money(result.tax), gross=money(result.gross)
+        ),
+    )
+
+
+@router.post("/tax/calculate", summary="Calculate a document's taxes")
+def calculate(
+    body: schemas.CalculationIn, principal: TaxesReader, session: DbSession
+) -> schemas.CalculationOut:
+    """The calculation every quote, invoice, credit note, bill and expense uses: per-line
+    net, tax and gross, a breakdown per tax and the totals, rounded per line or per
+    document (the organization's setting unless `rounding` is given). With
+    `prices_include_tax`, unit prices are gross and net + tax equals the gross typed."""
+    result = documents.calculate_document(
+        session,
+        currency=body.currency,
+        prices_include_tax=body.prices_include_tax,
+        rounding=body.rounding,
+        lines=[
+            documents.DocumentLine(
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                discount_percent=line.discount_percent,
+                tax_codes=line.tax_codes,
+            )
+            for line in body.lines
+        ],
+    )
+    return calculation_out(result)
+
+
+@router.get("/tax/settings", summary="How documents round their taxes")
+def get_settings(principal: TaxesReader, session: DbSession) -> schemas.TaxSettingsOut:
+    return schemas.TaxSettingsOut(rounding=documents.rounding_of(session))
+
+
+@router.put("/tax/settings", summary="Round taxes per line or per document")
+def put_settings(
+    body: schemas.TaxSettingsIn, principal: TaxesWriter, session: DbSession
+) -> schemas.TaxSettingsOut:
+    documents.set_rounding(session, body.rounding)
+    return schemas.TaxSettingsOut(rounding=documents.rounding_of(session))

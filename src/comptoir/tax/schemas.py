@@ -1,0 +1,146 @@
+"""Request and response bodies of the tax API. Amounts, rates and quantities travel as
+decimal strings."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr
+
+Number = StrictStr | StrictInt
+Kind = Literal["percent", "fixed"]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_max_length=5000)
+
+
+class TaxOut(BaseModel):
+    id: uuid.UUID
+    code: str
+    label: str
+    kind: Kind
+    rate: str = Field(description="Percent, for percent taxes", examples=["20"])
+    amount: str = Field(description="Per unit, for fixed taxes", examples=["0"])
+    price_included: bool
+    compound: bool
+    sequence: int
+    category: str
+    treatment: str
+    supply: Literal["any", "goods", "services"]
+    country: str | None
+    region: str | None
+    exigibility: Literal["invoice", "payment"]
+    collected_account: str | None = Field(description="Account code")
+    deductible_account: str | None
+    pending_account: str | None
+    base_box: str | None
+    return_box: str | None
+    deductible_box: str | None
+    mention: str | None
+    origin: Literal["template", "custom"]
+    active: bool
+
+
+class TaxCreate(Request):
+    code: str = Field(max_length=30, examples=["US-CA-LA"])
+    label: str = Field(max_length=200, examples=["Los Angeles County district tax"])
+    kind: Kind = "percent"
+    rate: Number | None = Field(default=None, examples=["2.25"])
+    amount: Number | None = Field(default=None, description="Per unit, for fixed taxes")
+    price_included: StrictBool = False
+    compound: StrictBool = False
+    sequence: StrictInt = 100
+    category: str = Field(default="standard", max_length=20)
+    treatment: str = Field(default="domestic", max_length=30)
+    supply: Literal["any", "goods", "services"] = "any"
+    exigibility: Literal["invoice", "payment"] = "invoice"
+    collected_account: str | None = Field(default=None, max_length=40)
+    deductible_account: str | None = Field(default=None, max_length=40)
+    pending_account: str | None = Field(default=None, max_length=40)
+    base_box: str | None = Field(default=None, max_length=10)
+    return_box: str | None = Field(default=None, max_length=10)
+    deductible_box: str | None = Field(default=None, max_length=10)
+    mention: str | None = Field(default=None, max_length=300)
+
+
+class TaxUpdate(Request):
+    label: str | None = Field(default=None, max_length=200)
+    rate: Number | None = None
+    amount: Number | None = None
+    price_included: StrictBool | None = None
+    compound: StrictBool | None = None
+    sequence: StrictInt | None = None
+    category: str | None = Field(default=None, max_length=20)
+    treatment: str | None = Field(default=None, max_length=30)
+    supply: Literal["any", "goods", "services"] | None = None
+    exigibility: Literal["invoice", "payment"] | None = None
+    collected_account: str | None = Field(default=None, max_length=40)
+    deductible_account: str | None = Field(default=None, max_length=40)
+    pending_account: str | None = Field(default=None, max_length=40)
+    base_box: str | None = Field(default=None, max_length=10)
+    return_box: str | None = Field(default=None, max_length=10)
+    deductible_box: str | None = Field(default=None, max_length=10)
+    mention: str | None = Field(default=None, max_length=300)
+    active: StrictBool | None = None
+
+
+class CalculationLineIn(Request):
+    quantity: Number = Field(examples=["3"])
+    unit_price: Number = Field(examples=["19.99"])
+    discount_percent: Number = Field(default="0", examples=["10"])
+    tax_codes: list[StrictStr] = Field(default_factory=list, max_length=5, examples=[["FR-20"]])
+
+
+class CalculationIn(Request):
+    currency: str = Field(max_length=3, examples=["EUR"])
+    prices_include_tax: StrictBool = False
+    rounding: Literal["line", "document"] | None = Field(
+        default=None, description="Defaults to the organization's setting"
+    )
+    lines: list[CalculationLineIn] = Field(max_length=1000)
+
+
+class LineTaxOut(BaseModel):
+    code: str
+    base: str
+    amount: str
+
+
+class CalculationLineOut(BaseModel):
+    net: str
+    tax: str
+    gross: str
+    taxes: list[LineTaxOut]
+
+
+class TaxTotalOut(BaseModel):
+    code: str
+    rate: str
+    kind: Kind
+    base: str
+    amount: str
+
+
+class TotalsOut(BaseModel):
+    net: str
+    tax: str
+    gross: str
+
+
+class CalculationOut(BaseModel):
+    currency: str
+    prices_include_tax: bool
+    rounding: Literal["line", "document"]
+    lines: list[CalculationLineOut]
+    taxes: list[TaxTotalOut]
+    totals: TotalsOut
+
+
+class TaxSettingsOut(BaseModel):
+    rounding: Literal["line", "document"]
+
+
+class TaxSettingsIn(Request):
+    rounding: Literal["line", "document"]

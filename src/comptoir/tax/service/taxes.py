@@ -1,0 +1,272 @@
+"""The organization's taxes: set up from its country's template, listed, added, changed,
+and turned into the rules the calculation applies."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from comptoir.audit import service as audit
+from comptoir.kit.errors import FieldError, NotFound, ValidationFailed
+from comptoir.kit.tenancy import as_organization
+from comptoir.ledger.service import accounts
+from comptoir.ledger.service.organization import OrganizationFacts
+from comptoir.tax.models import Tax
+from comptoir.tax.service import catalog
+from comptoir.tax.service.calculation import TaxRule
+
+_CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._\-]{0,29}$")
+CATEGORIES = (
+    "standard",
+    "reduced",
+    "reduced_2",
+    "reduced_3",
+    "super_reduced",
+    "parking",
+    "zero",
+    "exempt",
+    "levy",
+    "turnover",
+)
+TREATMENTS = (
+    "domestic",
+    "reverse_charge",
+    "domestic_reverse_charge",
+    "export",
+    "zero_rated",
+    "exempt",
+    "disbursement",
+    "levy",
+)
+SUPPLIES = ("any", "goods", "services")
+MAX_RATE = Decimal(1000)
+MAX_FIXED = Decimal(10) ** 12
+
+
+def _account_id(session: Session, reference: str) -> uuid.UUID | None:
+    if not reference:
+        return None
+    if reference.startswith("subtype:"):
+        account = accounts.first_of_subtype(session, reference.removeprefix("subtype:"))
+    else:
+        account = accounts.by_code(session, reference)
+    return account.id if account else None
+
+
+def set_up_taxes(session: Session, organization: OrganizationFacts) -> None:
+    """Give a new organization its country's taxes; does nothing twice. Runs after the
+    ledger has set up the chart, whose accounts the taxes point at."""
+    with as_organization(session, organization.id):
+        if session.scalar(select(Tax.id).limit(1)) is not None:
+            return
+        region = getattr(organization, "region", None)
+        for sequence, template in enumerate(catalog.templates_for(organization.country, region)):
+            session.add(
+                Tax(
+                    code=template.code,
+                    label=template.label,
+                    kind=template.kind,
+                    rate=template.rate,
+                    category=template.category,
+                    treatment=template.treatment,
+                    supply=template.supply,
+                    country=template.country or organization.country,
+                    region=template.region or None,
+                    exigibility=template.exigibility,
+                    collected_account_id=_account_id(session, template.collected_account),
+                    deductible_account_id=_account_id(session, template.deductible_account),
+                    pending_account_id=_account_id(session, template.pending_account),
+                    base_box=template.base_box or None,
+                    return_box=template.return_box or None,
+                    deductible_box=template.deductible_box or None,
+                    mention=template.mention or None,
+                    origin="template",
+                    active=template.active,
+                    sequence=10 + sequence,
+                )
+            )
+        session.flush()
+
+
+def list_taxes(session: Session, *, include_inactive: bool = True) -> list[Tax]:
+    query = select(Tax).order_by(Tax.sequence, Tax.code)
+    if not include_inactive:
+        query = query.where(Tax.active.is_(True))
+    return list(session.scalars(query))
+
+
+def get(session: Session, tax_id: uuid.UUID) -> Tax:
+    tax = session.get(Tax, tax_id)
+    if tax is None:
+        raise NotFound("No such tax.")
+    return tax
+
+
+def by_code(session: Session, code: str) -> Tax | None:
+    return session.scalar(select(Tax).where(Tax.code == code))
+
+
+def _decimal(value: Any, field: str, errors: list[FieldError], limit: Decimal) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        errors.append(FieldError(field, 'Send a decimal string, e.g. "5.5".', "invalid"))
+        return None
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        errors.append(FieldError(field, "This is not a number.", "invalid"))
+        return None
+    if not number.is_finite() or number < 0 or number >= limit:
+        errors.append(FieldError(field, f"Between 0 and {limit}.", "out_of_range"))
+        return None
+    if number != number.quantize(Decimal("0.000001")):
+        errors.append(FieldError(field, "At most 6 decimal places.", "too_precise"))
+        return None
+    return number
+
+
+def _validate(session: Session, values: dict[str, Any], current: Tax | None) -> dict[str, Any]:
+    errors: list[FieldError] = []
+    clean: dict[str, Any] = {}
+    for key, value in values.items():
+        if key == "code":
+            text = str(value or "").strip()
+            if not _CODE.match(text):
+                errors.append(FieldError(key, "1 to 30 letters, digits, dots, dashes.", "invalid"))
+            elif (other := by_code(session, text)) is not None and other is not current:
+                errors.append(FieldError(key, f"A tax {text} exists already.", "duplicate"))
+            clean[key] = text
+        elif key in {"label", "mention"}:
+            text = str(value or "").strip()
+            limit = 200 if key == "label" else 300
+            if key == "label" and not text:
+                errors.append(FieldError(key, "Give the tax a label.", "required"))
+            elif len(text) > limit:
+                errors.append(FieldError(key, f"At most {limit} characters.", "too_long"))
+            clean[key] = text or None if key == "mention" else text
+        elif key == "kind":
+            if value not in ("percent", "fixed"):
+                errors.append(FieldError(key, "Either percent or fixed.", "invalid"))
+            clean[key] = value
+        elif key == "rate":
+            clean[key] = _decimal(value, key, errors, MAX_RATE)
+        elif key == "amount":
+            clean[key] = _decimal(value, key, errors, MAX_FIXED)
+        elif key in {"category", "treatment", "supply", "exigibility"}:
+            allowed = {
+                "category": CATEGORIES,
+                "treatment": TREATMENTS,
+                "supply": SUPPLIES,
+                "exigibility": ("invoice", "payment"),
+            }[key]
+            if value not in allowed:
+                errors.append(FieldError(key, f"One of {', '.join(allowed)}.", "invalid"))
+            clean[key] = value
+        elif key in {"price_included", "compound", "active"}:
+            if not isinstance(value, bool):
+                errors.append(FieldError(key, "true or false.", "invalid"))
+            clean[key] = value
+        elif key in {"collected_account", "deductible_account", "pending_account"}:
+            if value in (None, ""):
+                clean[f"{key}_id"] = None
+            else:
+                try:
+                    clean[f"{key}_id"] = accounts.resolve(session, str(value), key).id
+                except ValidationFailed as exc:
+                    errors.extend(exc.errors)
+        elif key in {"base_box", "return_box", "deductible_box"}:
+            text = str(value or "").strip()
+            if len(text) > 10:
+                errors.append(FieldError(key, "At most 10 characters.", "too_long"))
+            clean[key] = text or None
+        elif key == "sequence":
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 10**6:
+                errors.append(FieldError(key, "A whole number from 0.", "invalid"))
+            clean[key] = value
+    if errors:
+        raise ValidationFailed(errors)
+    return clean
+
+
+def create(session: Session, values: dict[str, Any], *, actor_id: uuid.UUID | None = None) -> Tax:
+    """An organization-defined tax (a local sales tax, a levy, a fixed amount per unit)."""
+    missing = [
+        FieldError(name, "Required.", "required")
+        for name in ("code", "label")
+        if not values.get(name)
+    ]
+    if values.get("kind", "percent") == "percent" and values.get("rate") is None:
+        missing.append(FieldError("rate", "A percent tax needs a rate.", "required"))
+    if values.get("kind") == "fixed" and values.get("amount") is None:
+        missing.append(FieldError("amount", "A fixed tax needs an amount per unit.", "required"))
+    if missing:
+        raise ValidationFailed(missing)
+    clean = _validate(session, values, None)
+    if clean.get("collected_account_id") is None and "collected_account" not in values:
+        clean["collected_account_id"] = _account_id(session, "subtype:tax_collected")
+    if clean.get("deductible_account_id") is None and "deductible_account" not in values:
+        clean["deductible_account_id"] = _account_id(session, "subtype:tax_deductible")
+    tax = Tax(origin="custom", **clean)
+    session.add(tax)
+    session.flush()
+    audit.record(
+        session,
+        "tax.created",
+        target_type="tax",
+        target_id=tax.id,
+        after={"code": tax.code, "rate": str(tax.rate), "kind": tax.kind},
+    )
+    return tax
+
+
+def update(session: Session, tax_id: uuid.UUID, values: dict[str, Any]) -> Tax:
+    tax = get(session, tax_id)
+    clean = _validate(session, values, tax)
+    audit.apply_changes(session, tax, clean, action="tax.updated", target_type="tax")
+    session.flush()
+    return tax
+
+
+def rules_for(session: Session, codes: Sequence[str], field: str = "tax_codes") -> list[TaxRule]:
+    """The calculation's rules for tax codes, in the order the taxes apply (their sequence);
+    an unknown or disabled code is a field error naming it."""
+    wanted = list(dict.fromkeys(code.strip() for code in codes))
+    found = {tax.code: tax for tax in session.scalars(select(Tax).where(Tax.code.in_(wanted)))}
+    unknown = [code for code in wanted if code not in found or not found[code].active]
+    if unknown:
+        raise ValidationFailed.single(
+            field, f"Unknown or disabled tax: {', '.join(unknown)}.", "unknown_tax"
+        )
+    ordered = sorted((found[code] for code in wanted), key=lambda tax: (tax.sequence, tax.code))
+    return [rule_of(tax) for tax in ordered]
+
+
+def rule_of(tax: Tax) -> TaxRule:
+    return TaxRule(
+        code=tax.code,
+        rate=tax.rate,
+        kind="fixed" if tax.kind == "fixed" else "percent",
+        amount=tax.amount,
+        compound=tax.compound,
+        price_included=tax.price_included,
+    )
+
+
+def account_codes(session: Session, tax_list: Sequence[Tax]) -> dict[uuid.UUID, str]:
+    """Codes of the accounts the taxes point at, for display."""
+    ids = {
+        account_id
+        for tax in tax_list
+        for account_id in (
+            tax.collected_account_id,
+            tax.deductible_account_id,
+            tax.pending_account_id,
+        )
+        if account_id is not None
+    }
+    return {account_id: accounts.get(session, account_id).code for account_id in ids}
