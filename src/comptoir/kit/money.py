@@ -79,6 +79,25 @@ def parse_amount(value: object, currency: str, field: str) -> int:
         raise ValidationFailed.single(field, f"{exc}.") from None
 
 
+def parse_decimal(
+    value: object, field: str, *, minimum: Decimal, maximum: Decimal, places: int
+) -> Decimal:
+    """A client's quantity, price or rate (decimal string or integer) within
+    ``[minimum, maximum]`` and with at most ``places`` decimals, or a field error."""
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        raise ValidationFailed.single(field, 'Send a decimal string, e.g. "12.50".')
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        raise ValidationFailed.single(field, "This is not a number.") from None
+    # The range first: quantizing a huge number to a few places would overflow.
+    if not number.is_finite() or not minimum <= number <= maximum:
+        raise ValidationFailed.single(field, f"Between {minimum} and {maximum}.", "out_of_range")
+    if number != number.quantize(Decimal(1).scaleb(-places)):
+        raise ValidationFailed.single(field, f"At most {places} decimal places.", "too_precise")
+    return number
+
+
 def plain_decimal(value: Decimal) -> str:
     """A rate or quantity as plain digits without trailing zeros: 100, 1.0823 (never 1E+2)."""
     return format(value.normalize(), "f")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,10 +12,10 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from comptoir.audit import service as audit
-from comptoir.kit import clock
 from comptoir.kit.errors import Conflict, FieldError, NotFound, ValidationFailed
 from comptoir.kit.money import is_currency
 from comptoir.ledger.models import Account, JournalLine
+from comptoir.ledger.service import archiving
 from comptoir.ledger.service.vocabulary import ACCOUNT_SUBTYPES, ACCOUNT_TYPES
 
 _CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._\-]{0,19}$")
@@ -29,6 +30,16 @@ def get(session: Session, account_id: uuid.UUID) -> Account:
 
 def by_code(session: Session, code: str) -> Account | None:
     return session.scalar(select(Account).where(Account.code == code))
+
+
+def codes_of(session: Session, account_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Account id → code for many accounts in one query, for display."""
+    wanted = set(account_ids)
+    if not wanted:
+        return {}
+    # A list of rows: dict() would take the Result itself for a mapping (it has keys()).
+    rows = session.execute(select(Account.id, Account.code).where(Account.id.in_(wanted))).all()
+    return dict(rows)
 
 
 def resolve(session: Session, reference: str, field: str = "account") -> Account:
@@ -189,15 +200,7 @@ def update(session: Session, account_id: uuid.UUID, values: dict[str, Any]) -> A
 
 def archive(session: Session, account_id: uuid.UUID, archived: bool = True) -> Account:
     account = get(session, account_id)
-    account.archived_at = clock.now() if archived else None
-    session.flush()
-    audit.record(
-        session,
-        "account.archived" if archived else "account.restored",
-        target_type="account",
-        target_id=account.id,
-        after={"code": account.code},
-    )
+    archiving.set_archived(session, account, archived, "account")
     return account
 
 

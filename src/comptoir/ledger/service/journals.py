@@ -10,10 +10,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from comptoir.audit import service as audit
-from comptoir.kit import clock
 from comptoir.kit.errors import Conflict, FieldError, NotFound, ValidationFailed
 from comptoir.ledger.models import Journal, JournalEntry
-from comptoir.ledger.service import accounts
+from comptoir.ledger.service import accounts, archiving
 from comptoir.ledger.service.vocabulary import JOURNAL_TYPES
 
 _CODE = re.compile(r"^[A-Za-z0-9]{1,10}$")
@@ -127,13 +126,5 @@ def update(session: Session, journal_id: uuid.UUID, values: dict[str, Any]) -> J
 
 def archive(session: Session, journal_id: uuid.UUID, archived: bool = True) -> Journal:
     journal = get(session, journal_id)
-    journal.archived_at = clock.now() if archived else None
-    session.flush()
-    audit.record(
-        session,
-        "journal.archived" if archived else "journal.restored",
-        target_type="journal",
-        target_id=journal.id,
-        after={"code": journal.code},
-    )
+    archiving.set_archived(session, journal, archived, "journal")
     return journal

@@ -184,13 +184,12 @@ def calculate(
         for line, (exact_net, typed, exact_taxes), rounded in zip(
             lines, exact_lines, line_amounts, strict=True
         ):
-            included_tax = sum(
+            # Included taxes come out of the typed amount; with none, the net is what was typed.
+            net = typed - sum(
                 units
                 for tax, units in zip(line.taxes, rounded, strict=True)
                 if _included(tax, prices_include_tax)
             )
-            any_included = any(_included(tax, prices_include_tax) for tax in line.taxes)
-            net = typed - included_tax if any_included else typed
             tax_total = sum(rounded)
             line_taxes: list[LineTax] = []
             for index, (tax, units) in enumerate(zip(line.taxes, rounded, strict=True)):

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from comptoir.kit.errors import FieldError, ValidationFailed
-from comptoir.kit.money import currency_codes
+from comptoir.kit.money import currency_codes, parse_decimal
 from comptoir.tax.models import TaxSettings
 from comptoir.tax.service import taxes
 from comptoir.tax.service.calculation import Calculation, LineInput, Rounding, calculate
@@ -50,23 +50,13 @@ def set_rounding(session: Session, rounding: str) -> None:
 
 
 def _number(value: object, field: str, errors: list[FieldError]) -> Decimal:
-    limit, places = _LIMITS[field.rsplit(".", 1)[-1]]
-    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
-        errors.append(FieldError(field, 'Send a decimal string, e.g. "12.50".', "invalid"))
-        return Decimal(0)
+    maximum, places = _LIMITS[field.rsplit(".", 1)[-1]]
+    minimum = Decimal(0) if field.endswith("discount_percent") else -maximum
     try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        errors.append(FieldError(field, "This is not a number.", "invalid"))
+        return parse_decimal(value, field, minimum=minimum, maximum=maximum, places=places)
+    except ValidationFailed as exc:
+        errors.extend(exc.errors)
         return Decimal(0)
-    lowest = Decimal(0) if field.endswith("discount_percent") else -limit
-    if not number.is_finite() or not lowest <= number <= limit:
-        errors.append(FieldError(field, f"Between {lowest} and {limit}.", "out_of_range"))
-        return Decimal(0)
-    if number != number.quantize(Decimal(1).scaleb(-places)):
-        errors.append(FieldError(field, f"At most {places} decimal places.", "too_precise"))
-        return Decimal(0)
-    return number
 
 
 def calculate_document(
@@ -86,6 +76,7 @@ def calculate_document(
         errors.append(FieldError("lines", f"At most {MAX_LINES} lines.", "too_many"))
     if errors:
         raise ValidationFailed(errors)
+    known = taxes.by_codes(session, (code for line in lines for code in line.tax_codes))
     inputs: list[LineInput] = []
     for row, line in enumerate(lines):
         prefix = f"lines[{row}]"
@@ -100,7 +91,7 @@ def calculate_document(
             )
             continue
         try:
-            rules = taxes.rules_for(session, line.tax_codes, f"{prefix}.tax_codes")
+            rules = taxes.rules_for(known, line.tax_codes, f"{prefix}.tax_codes")
         except ValidationFailed as exc:
             errors.extend(exc.errors)
             continue

@@ -5,18 +5,18 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from collections.abc import Iterable, Sequence
+from decimal import Decimal
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from comptoir.audit import service as audit
 from comptoir.kit.errors import FieldError, NotFound, ValidationFailed
+from comptoir.kit.money import parse_decimal
 from comptoir.kit.tenancy import as_organization
 from comptoir.ledger.service import accounts
-from comptoir.ledger.service.organization import OrganizationFacts
 from comptoir.tax.models import Tax
 from comptoir.tax.service import catalog
 from comptoir.tax.service.calculation import TaxRule
@@ -45,8 +45,9 @@ TREATMENTS = (
     "levy",
 )
 SUPPLIES = ("any", "goods", "services")
-MAX_RATE = Decimal(1000)
-MAX_FIXED = Decimal(10) ** 12
+# The largest values the columns hold: Numeric(9, 6) and Numeric(18, 6).
+MAX_RATE = Decimal("999.999999")
+MAX_FIXED = Decimal("999999999999.999999")
 
 
 def _account_id(session: Session, reference: str) -> uuid.UUID | None:
@@ -59,14 +60,34 @@ def _account_id(session: Session, reference: str) -> uuid.UUID | None:
     return account.id if account else None
 
 
-def set_up_taxes(session: Session, organization: OrganizationFacts) -> None:
+class NewOrganization(Protocol):
+    @property
+    def id(self) -> uuid.UUID: ...
+    @property
+    def country(self) -> str: ...
+    @property
+    def region(self) -> str | None: ...
+
+
+def set_up_taxes(session: Session, organization: NewOrganization) -> None:
     """Give a new organization its country's taxes; does nothing twice. Runs after the
     ledger has set up the chart, whose accounts the taxes point at."""
     with as_organization(session, organization.id):
         if session.scalar(select(Tax.id).limit(1)) is not None:
             return
-        region = getattr(organization, "region", None)
-        for sequence, template in enumerate(catalog.templates_for(organization.country, region)):
+        templates = catalog.templates_for(organization.country, organization.region)
+        # A template names a handful of accounts, each many times: look each up once.
+        references = {
+            reference
+            for template in templates
+            for reference in (
+                template.collected_account,
+                template.deductible_account,
+                template.pending_account,
+            )
+        }
+        account_ids = {reference: _account_id(session, reference) for reference in references}
+        for sequence, template in enumerate(templates):
             session.add(
                 Tax(
                     code=template.code,
@@ -79,9 +100,9 @@ def set_up_taxes(session: Session, organization: OrganizationFacts) -> None:
                     country=template.country or organization.country,
                     region=template.region or None,
                     exigibility=template.exigibility,
-                    collected_account_id=_account_id(session, template.collected_account),
-                    deductible_account_id=_account_id(session, template.deductible_account),
-                    pending_account_id=_account_id(session, template.pending_account),
+                    collected_account_id=account_ids[template.collected_account],
+                    deductible_account_id=account_ids[template.deductible_account],
+                    pending_account_id=account_ids[template.pending_account],
                     base_box=template.base_box or None,
                     return_box=template.return_box or None,
                     deductible_box=template.deductible_box or None,
@@ -112,22 +133,12 @@ def by_code(session: Session, code: str) -> Tax | None:
     return session.scalar(select(Tax).where(Tax.code == code))
 
 
-def _decimal(value: Any, field: str, errors: list[FieldError], limit: Decimal) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
-        errors.append(FieldError(field, 'Send a decimal string, e.g. "5.5".', "invalid"))
-        return None
+def _decimal(value: Any, field: str, errors: list[FieldError], maximum: Decimal) -> Decimal | None:
     try:
-        number = Decimal(str(value).strip())
-    except InvalidOperation:
-        errors.append(FieldError(field, "This is not a number.", "invalid"))
+        return parse_decimal(value, field, minimum=Decimal(0), maximum=maximum, places=6)
+    except ValidationFailed as exc:
+        errors.extend(exc.errors)
         return None
-    if not number.is_finite() or number < 0 or number >= limit:
-        errors.append(FieldError(field, f"Between 0 and {limit}.", "out_of_range"))
-        return None
-    if number != number.quantize(Decimal("0.000001")):
-        errors.append(FieldError(field, "At most 6 decimal places.", "too_precise"))
-        return None
-    return number
 
 
 def _validate(session: Session, values: dict[str, Any], current: Tax | None) -> dict[str, Any]:
@@ -232,11 +243,19 @@ def update(session: Session, tax_id: uuid.UUID, values: dict[str, Any]) -> Tax:
     return tax
 
 
-def rules_for(session: Session, codes: Sequence[str], field: str = "tax_codes") -> list[TaxRule]:
-    """The calculation's rules for tax codes, in the order the taxes apply (their sequence);
-    an unknown or disabled code is a field error naming it."""
+def by_codes(session: Session, codes: Iterable[str]) -> dict[str, Tax]:
+    """The taxes of these codes, in one query, for a whole document's lines."""
+    wanted = {code.strip() for code in codes}
+    return {tax.code: tax for tax in session.scalars(select(Tax).where(Tax.code.in_(wanted)))}
+
+
+def rules_for(
+    found: dict[str, Tax], codes: Sequence[str], field: str = "tax_codes"
+) -> list[TaxRule]:
+    """The calculation's rules for one line's tax codes, among the taxes ``by_codes``
+    found, in the order the taxes apply (their sequence); an unknown or disabled code is a
+    field error naming it."""
     wanted = list(dict.fromkeys(code.strip() for code in codes))
-    found = {tax.code: tax for tax in session.scalars(select(Tax).where(Tax.code.in_(wanted)))}
     unknown = [code for code in wanted if code not in found or not found[code].active]
     if unknown:
         raise ValidationFailed.single(
@@ -259,14 +278,16 @@ def rule_of(tax: Tax) -> TaxRule:
 
 def account_codes(session: Session, tax_list: Sequence[Tax]) -> dict[uuid.UUID, str]:
     """Codes of the accounts the taxes point at, for display."""
-    ids = {
-        account_id
-        for tax in tax_list
-        for account_id in (
-            tax.collected_account_id,
-            tax.deductible_account_id,
-            tax.pending_account_id,
-        )
-        if account_id is not None
-    }
-    return {account_id: accounts.get(session, account_id).code for account_id in ids}
+    return accounts.codes_of(
+        session,
+        (
+            account_id
+            for tax in tax_list
+            for account_id in (
+                tax.collected_account_id,
+                tax.deductible_account_id,
+                tax.pending_account_id,
+            )
+            if account_id is not None
+        ),
+    )
