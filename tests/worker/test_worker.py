@@ -143,8 +143,8 @@ def test_periodic_task_runs_once_per_interval_across_workers(
 ) -> None:
     ran: list[str] = []
     name = f"test.periodic.{uuid.uuid4().hex[:6]}"
-    registry.periodic(name, timedelta(hours=1))(lambda session, s: ran.append("x"))
-    workers = [Worker(database, settings, name=n) for n in ("a", "b")]
+    tasks = {name: (timedelta(hours=1), lambda session, s: ran.append("x"))}
+    workers = [Worker(database, settings, name=n, periodic_tasks=tasks) for n in ("a", "b")]
     for w in workers:
         w.run_periodic()
     assert ran == ["x"]

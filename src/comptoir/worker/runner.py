@@ -9,6 +9,7 @@ import random
 import threading
 import traceback
 import uuid
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any, cast
 
@@ -45,11 +46,23 @@ def backoff(attempt: int) -> timedelta:
 
 
 class Worker:
-    def __init__(self, database: Database, settings: Settings, *, name: str | None = None) -> None:
+    def __init__(
+        self,
+        database: Database,
+        settings: Settings,
+        *,
+        name: str | None = None,
+        periodic_tasks: Mapping[str, tuple[timedelta, registry.PeriodicTask]] | None = None,
+    ) -> None:
         load_tasks()
         self.database = database
         self.settings = settings
         self.name = name or f"worker-{uuid.uuid4().hex[:8]}"
+        # Tests hand in their own tasks: the registry is shared by every worker of the
+        # process, including a live server's, which would run them on its own database.
+        self.periodic_tasks = (
+            dict(periodic_tasks) if periodic_tasks is not None else registry.periodic_tasks()
+        )
 
     def _locking(self, query: Select[Any]) -> Select[Any]:
         if self.database.is_sqlite:
@@ -169,7 +182,7 @@ class Worker:
         """Run the periodic tasks that are due; each runs on one worker only."""
         ran = 0
         now = clock.now()
-        tasks = registry.periodic_tasks()
+        tasks = self.periodic_tasks
         with self.database.unit_of_work() as session:
             insert = sqlite_insert if self.database.is_sqlite else pg_insert
             for name in tasks:
