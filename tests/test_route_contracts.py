@@ -152,6 +152,15 @@ def _other_tax(client: TestClient, other: Account, worker: Worker) -> str:
     return str(taxes[0]["id"])
 
 
+def _other_party(client: TestClient, other: Account, worker: Worker) -> str:
+    # Customer and supplier, so that only the organization can explain a 404.
+    party = client.post(
+        "/api/v1/customers", headers=other.headers, json={"name": "Theirs", "is_supplier": True}
+    )
+    assert party.status_code == 201, party.text
+    return str(party.json()["id"])
+
+
 OTHER_TENANT_IDS: dict[str, Callable[[TestClient, Account, Worker], str]] = {
     "member_id": _other_member,
     "invitation_id": _other_invitation,
@@ -163,6 +172,7 @@ OTHER_TENANT_IDS: dict[str, Callable[[TestClient, Account, Worker], str]] = {
     "matching_id": _other_matching,
     "rate_id": _other_rate,
     "tax_id": _other_tax,
+    "party_id": _other_party,
 }
 # Parameters that are not tenant ids: secrets carried in a link.
 NOT_TENANT_IDS = {"token"}
@@ -178,6 +188,8 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("POST", "/api/v1/journal-entries/{entry_id}/reverse"): {"date": "2026-01-20"},
     ("PATCH", "/api/v1/taxes/{tax_id}"): {"active": False},
+    ("PATCH", "/api/v1/customers/{party_id}"): {"name": "Renamed"},
+    ("PATCH", "/api/v1/suppliers/{party_id}"): {"name": "Renamed"},
 }
 # Required query parameters, so that validation does not answer first.
 SAMPLE_QUERIES: dict[tuple[str, str], dict[str, str]] = {

@@ -25,9 +25,11 @@ from comptoir.ledger import api as ledger_api
 from comptoir.ledger import views as ledger_views
 from comptoir.mail import api as mail_api
 from comptoir.mail import views as mail_views
+from comptoir.parties import api as parties_api
 from comptoir.server import health, problems
 from comptoir.server.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from comptoir.tax import api as tax_api
+from comptoir.tax import views as tax_views
 from comptoir.web import pages, websession
 from comptoir.worker.runner import start_in_thread
 
@@ -47,11 +49,13 @@ ROUTERS = (
     mail_api.router,
     ledger_api.router,
     tax_api.router,
+    parties_api.router,
     health.router,
     identity_views.router,
     mail_views.router,
     audit_views.router,
     ledger_views.router,
+    tax_views.router,
     pages.router,
 )
 

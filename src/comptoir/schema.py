@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from comptoir.audit import models as audit_models
 from comptoir.identity import models as identity_models
+from comptoir.kit import sequences as sequence_models
 from comptoir.kit.db import Base
 from comptoir.ledger import models as ledger_models
 from comptoir.mail import models as mail_models
 from comptoir.outbox import models as outbox_models
+from comptoir.parties import models as party_models
 from comptoir.server import models as server_models
 from comptoir.tax import models as tax_models
 
@@ -19,5 +21,7 @@ MODEL_MODULES = (
     ledger_models,
     server_models,
     tax_models,
+    party_models,
+    sequence_models,
 )
 metadata = Base.metadata

@@ -111,3 +111,24 @@ def test_company_email_is_checked(client: TestClient, owner: Account) -> None:
     assert ok.json()["email"] == "contact@example.org"
     cleared = client.patch("/api/v1/organization", headers=owner.headers, json={"email": ""})
     assert cleared.json()["email"] is None
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "code"),
+    [
+        ("siren", "732829321", "invalid_checksum"),
+        ("siren", "12345", "invalid_length"),
+        ("siren", "73282932A", "invalid_format"),
+        ("vat_number", "FR00732829320", "invalid_checksum"),
+        ("vat_number", "DE12345", "invalid_length"),
+        ("tpin", "12345", "invalid_length"),
+    ],
+)
+def test_invalid_identifiers_name_the_rule_they_break(
+    client: TestClient, owner: Account, field: str, value: str, code: str
+) -> None:
+    response = client.patch("/api/v1/organization", headers=owner.headers, json={field: value})
+    assert response.status_code == 422
+    error = response.json()["errors"][0]
+    assert (error["field"], error["code"]) == (field, code)
+    assert error["message"]

@@ -220,3 +220,83 @@ def test_another_organizations_tax_codes_do_not_apply(client: TestClient, owner:
     )
     assert response.status_code == 422
     assert _taxes(client, other)["GB-20"]["rate"] == "20"
+
+
+def _calculate(client: TestClient, account: Account, currency: str, lines: list) -> dict:
+    response = client.post(
+        "/api/v1/tax/calculate",
+        headers=account.headers,
+        json={
+            "currency": currency,
+            "lines": [
+                {"quantity": quantity, "unit_price": price, "tax_codes": codes}
+                for quantity, price, codes in lines
+            ],
+        },
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_zero_rated_reverse_charge_export_and_exempt_lines(
+    client: TestClient, owner: Account
+) -> None:
+    """A French invoice mixing an intra-EU delivery, an export, an exempt line and a taxed
+    one: the 0 % lines keep their base in the breakdown (the VAT return needs it) and add
+    no tax."""
+    result = _calculate(
+        client,
+        owner,
+        "EUR",
+        [
+            ("2", "500", ["EU-RC-G"]),
+            ("1", "250", ["EXPORT"]),
+            ("4", "20", ["EXEMPT"]),
+            ("1", "100", ["FR-20"]),
+        ],
+    )
+    breakdown = {tax["code"]: (tax["base"], tax["amount"]) for tax in result["taxes"]}
+    assert breakdown == {
+        "EU-RC-G": ("1000.00", "0.00"),
+        "EXPORT": ("250.00", "0.00"),
+        "EXEMPT": ("80.00", "0.00"),
+        "FR-20": ("100.00", "20.00"),
+    }
+    assert result["totals"] == {"net": "1430.00", "tax": "20.00", "gross": "1450.00"}
+    assert [line["tax"] for line in result["lines"]] == ["0.00", "0.00", "0.00", "20.00"]
+
+
+@pytest.mark.parametrize(
+    ("lines", "taxes", "totals"),
+    [
+        # Standard rate A, 16 %.
+        ([("3", "333.33", ["A"])], {"A": ("999.99", "160.00")}, ("999.99", "160.00", "1159.99")),
+        # Exports, zero-rated and exempt supplies carry no VAT but keep their base.
+        (
+            [("1", "500", ["C1"]), ("1", "200", ["C3"]), ("1", "300", ["D"])],
+            {"C1": ("500.00", "0.00"), "C3": ("200.00", "0.00"), "D": ("300.00", "0.00")},
+            ("1000.00", "0.00", "1000.00"),
+        ),
+        # A hotel bill: VAT, the 1.5 % tourism levy and the 10 % service charge side by side.
+        (
+            [("2", "450", ["A", "TL", "F"])],
+            {"A": ("900.00", "144.00"), "TL": ("900.00", "13.50"), "F": ("900.00", "90.00")},
+            ("900.00", "247.50", "1147.50"),
+        ),
+        # A supplier on turnover tax charges its customer nothing.
+        ([("1", "1000", ["TOT"])], {"TOT": ("1000.00", "0.00")}, ("1000.00", "0.00", "1000.00")),
+        # Insurance premium levy at 5 %.
+        (
+            [("1", "12000", ["IPL1"])],
+            {"IPL1": ("12000.00", "600.00")},
+            ("12000.00", "600.00", "12600.00"),
+        ),
+    ],
+)
+def test_zambian_codes(client: TestClient, lines: list, taxes: dict, totals: tuple) -> None:
+    zambian = register(
+        client, organization_name="Lusaka Lodge Ltd", country="ZM", base_currency="ZMW"
+    )
+    result = _calculate(client, zambian, "ZMW", lines)
+    assert {t["code"]: (t["base"], t["amount"]) for t in result["taxes"]} == taxes
+    assert (result["totals"]["net"], result["totals"]["tax"], result["totals"]["gross"]) == totals

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from comptoir.identity.service import accounts, members, organizations, sessions
 from comptoir.kit.context import current_origin
-from comptoir.kit.errors import DomainError, Gone, NotFound, RateLimited, ValidationFailed
+from comptoir.kit.errors import DomainError, Gone, RateLimited, ValidationFailed
 from comptoir.server.deps import Config
 from comptoir.web.websession import (
     CommittingDb,
@@ -24,6 +24,7 @@ from comptoir.web.websession import (
     failed_form,
     is_htmx,
     notice,
+    parse_id,
     redirect,
     render,
     safe_next,
@@ -120,13 +121,6 @@ class PasswordForm(BaseModel):
 def _values(form: BaseModel, *secrets: str) -> dict[str, str]:
     """The form's values to show again; secrets keep their key (for errors) but not their text."""
     return {**form.model_dump(), **dict.fromkeys(secrets, "")}
-
-
-def _parse_id(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise NotFound("No such item.") from None
 
 
 def _message(exc: DomainError) -> str:
@@ -236,7 +230,7 @@ def logout(request: Request, session: Db, visitor: MaybeVisitor) -> Response:
 def switch_organization(
     visitor: CurrentVisitor, session: Db, organization_id: Annotated[str, Form()] = ""
 ) -> Response:
-    sessions.switch_web_organization(session, visitor.principal, _parse_id(organization_id))
+    sessions.switch_web_organization(session, visitor.principal, parse_id(organization_id))
     return redirect("/")
 
 
@@ -536,7 +530,7 @@ def change_member_role(
     role: Annotated[str, Form()] = "",
 ) -> Response:
     visitor.require("members:write")
-    membership_id = _parse_id(member_id)
+    membership_id = parse_id(member_id)
     try:
         member = members.change_role(
             session, visitor.principal, membership_id, members.parse_role(role)
@@ -555,7 +549,7 @@ def remove_member(
     request: Request, member_id: str, visitor: CurrentVisitor, session: Db
 ) -> Response:
     visitor.require("members:write")
-    membership_id = _parse_id(member_id)
+    membership_id = parse_id(member_id)
     member = members.get_member(session, membership_id)
     try:
         members.remove_member(session, visitor.principal, membership_id)
@@ -573,7 +567,7 @@ def withdraw_invitation(
     request: Request, invitation_id: str, visitor: CurrentVisitor, session: Db
 ) -> Response:
     visitor.require("members:write")
-    members.revoke_invitation(session, _parse_id(invitation_id))
+    members.revoke_invitation(session, parse_id(invitation_id))
     if is_htmx(request):
         return Response(status_code=200)
     return redirect("/settings/members?notice=withdrawn")

@@ -7,6 +7,7 @@ any string, however odd, into an :class:`IdentifierCheck`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -192,3 +193,27 @@ def _phone(value: str, country: str) -> str:
             region = country or "its country code"
         raise _Invalid("format", f"This is not a valid phone number for {region}.")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def vies_prefixes() -> frozenset[str]:
+    """Country prefixes of the VAT numbers the EU's VIES service knows (Greece is EL)."""
+    return frozenset(_EU_PREFIXES)
+
+
+_VAT_SHAPE = re.compile(r"[A-Z0-9]{4,20}")
+
+
+def accept_vat(value: str, country: str, *, field: str) -> str:
+    """A VAT number to store: checked by its country's rule where one is known, else (the
+    US, Zambia, ...) only for shape, rather than refuse a number that may well be right."""
+    try:
+        return require_valid("vat", value, country, field=field)
+    except ValidationFailed as exc:
+        if exc.errors[0].code != "invalid_country":
+            raise
+    compact = re.sub(r"[\s.\-]", "", value).upper()
+    if not _VAT_SHAPE.fullmatch(compact):
+        raise ValidationFailed.single(
+            field, "Write the VAT number as 4 to 20 letters and digits.", "invalid_format"
+        )
+    return compact

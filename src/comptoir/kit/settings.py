@@ -43,6 +43,11 @@ class Settings(BaseSettings):
     smtp_from: str = "Comptoir <no-reply@localhost>"
     smtp_timeout_seconds: float = 15.0
 
+    # Online VAT-number check against the EU's VIES service (off: numbers leave the
+    # building, and the offline check of format and check digits always runs).
+    vies_enabled: bool = False
+    vies_url: str = "https://ec.europa.eu/taxation_customs/vies/rest-api/check-vat-number"
+    vies_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     worker_poll_seconds: float = Field(default=1.0, gt=0)
     log_level: str = "INFO"
     log_format: Literal["json", "text"] | None = Field(

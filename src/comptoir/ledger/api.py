@@ -265,6 +265,8 @@ def entry_out(session: DbSession, entry: JournalEntry) -> schemas.EntryOut:
                 party_id=line.party_id,
                 analytic_tag=line.analytic_tag,
                 matching_code=codes.get(line.id),
+                tax_code=line.tax_code,
+                tax_base=None if line.tax_base is None else format_minor(line.tax_base, base),
             )
             for line in lines
         ],

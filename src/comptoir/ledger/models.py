@@ -172,6 +172,11 @@ class JournalLine(IdMixin, TenantScoped, Base):
     label: Mapped[str | None] = mapped_column(String(300))
     party_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     analytic_tag: Mapped[str | None] = mapped_column(String(60))
+    # The tax a line belongs to, for VAT returns: on a tax line, the tax it collects or
+    # deducts and the base it was computed on (base currency); on a revenue or expense
+    # line, the tax the amount is subject to (the only trace a 0 % tax leaves).
+    tax_code: Mapped[str | None] = mapped_column(String(30))
+    tax_base: Mapped[int | None]
     # Copied from the entry (kept in step by triggers) for one-table report queries.
     date: Mapped[date] = mapped_column(Date)
     journal_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("journals.id", ondelete="RESTRICT"))

@@ -138,6 +138,14 @@ class LineOut(BaseModel):
     party_id: uuid.UUID | None
     analytic_tag: str | None
     matching_code: str | None
+    tax_code: str | None = Field(
+        default=None, description="The tax of a tax line, or the tax a base line is subject to"
+    )
+    tax_base: str | None = Field(
+        default=None,
+        description="On a tax line: the base it was computed on, base currency, signed like "
+        "`amount_currency`",
+    )
 
 
 class EntryOut(BaseModel):

@@ -11,15 +11,13 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel import Locale, UnknownLocaleError
-from babel.dates import format_date
 from fastapi import Depends, Form, Query, Request, Response
 from pydantic import BaseModel
 from starlette.datastructures import FormData, UploadFile
 
 from comptoir.kit import clock
 from comptoir.kit.csvtext import decode_upload
-from comptoir.kit.errors import Conflict, DomainError, FieldError, NotFound, ValidationFailed
+from comptoir.kit.errors import Conflict, DomainError, FieldError, ValidationFailed
 from comptoir.kit.money import currency_codes, format_minor, parse_amount, plain_decimal
 from comptoir.ledger.service import (
     accounts,
@@ -34,6 +32,7 @@ from comptoir.ledger.service import (
     reports,
 )
 from comptoir.ledger.service.vocabulary import ACCOUNT_SUBTYPES, ACCOUNT_TYPES
+from comptoir.web.formatting import page_formats
 from comptoir.web.websession import (
     CurrentVisitor,
     Db,
@@ -42,6 +41,7 @@ from comptoir.web.websession import (
     discard,
     failed_form,
     notice,
+    parse_id,
     redirect,
     render,
     web_router,
@@ -61,7 +61,6 @@ OPENING_ROWS = 6
 LINE_FIELDS = ("account", "label", "debit", "credit", "currency")
 OPENING_FIELDS = ("account", "debit", "credit")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-NARROW_SPACE = "\u202f"
 
 ACCOUNT_NOTICES = {
     "created": "The account is added to the chart.",
@@ -116,13 +115,6 @@ JOURNAL_TYPE_LABELS = {
 # -- shared helpers ----------------------------------------------------------------------
 
 
-def _parse_id(value: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise NotFound("No such item.") from None
-
-
 def _day(text: str) -> date | None:
     try:
         return date.fromisoformat(text.strip()) if text.strip() else None
@@ -143,34 +135,8 @@ def _fiscal_year(visitor: Visitor) -> tuple[date, date]:
     return periods.fiscal_year_bounds(_today(visitor), visitor.organization.fiscal_year_start_month)
 
 
-def _group_digits(text: str) -> str:
-    sign, digits = ("-", text[1:]) if text.startswith("-") else ("", text)
-    whole, point, fraction = digits.partition(".")
-    groups: list[str] = []
-    while len(whole) > 3:
-        groups.insert(0, whole[-3:])
-        whole = whole[:-3]
-    groups.insert(0, whole)
-    return sign + NARROW_SPACE.join(groups) + point + fraction
-
-
 def _formats(visitor: Visitor) -> dict[str, Callable[..., str]]:
-    """How the pages write amounts and days: the services' integers through ``format_minor``
-    with thousands set apart by a narrow space (neither a decimal point nor a comma, so no
-    reader mistakes them), and days in the company's locale."""
-    base = visitor.organization.base_currency
-    try:
-        locale = Locale.parse(visitor.organization.locale)
-    except (UnknownLocaleError, ValueError, TypeError):
-        locale = Locale("en")
-
-    def money(units: int, currency: str | None = None) -> str:
-        return _group_digits(format_minor(units, currency or base))
-
-    def day(value: date | None) -> str:
-        return "" if value is None else str(format_date(value, format="medium", locale=locale))
-
-    return {"money": money, "day": day}
+    return page_formats(visitor.organization)
 
 
 def _page(
@@ -442,7 +408,7 @@ def edit_account_page(
     request: Request, account_id: str, visitor: CurrentVisitor, session: Db
 ) -> Response:
     visitor.require("accounts:write")
-    account = accounts.get(session, _parse_id(account_id))
+    account = accounts.get(session, parse_id(account_id))
     return _account_form_page(request, visitor, session, _stored_account(session, account), account)
 
 
@@ -455,7 +421,7 @@ def save_account(
     form: Annotated[AccountForm, Form()],
 ) -> Response:
     visitor.require("accounts:write")
-    account = accounts.get(session, _parse_id(account_id))
+    account = accounts.get(session, parse_id(account_id))
     try:
         accounts.update(session, account.id, _account_values(form))
     except DomainError as exc:
@@ -469,14 +435,14 @@ def save_account(
 @router.post("/accounting/accounts/{account_id}/archive")
 def archive_account(account_id: str, visitor: CurrentVisitor, session: Db) -> Response:
     visitor.require("accounts:write")
-    accounts.archive(session, _parse_id(account_id), True)
+    accounts.archive(session, parse_id(account_id), True)
     return redirect("/accounting/accounts?notice=archived")
 
 
 @router.post("/accounting/accounts/{account_id}/restore")
 def restore_account(account_id: str, visitor: CurrentVisitor, session: Db) -> Response:
     visitor.require("accounts:write")
-    accounts.archive(session, _parse_id(account_id), False)
+    accounts.archive(session, parse_id(account_id), False)
     return redirect("/accounting/accounts?archived=true&notice=restored")
 
 
@@ -485,7 +451,7 @@ def delete_account(
     request: Request, account_id: str, visitor: CurrentVisitor, session: Db
 ) -> Response:
     visitor.require("accounts:write")
-    account = accounts.get(session, _parse_id(account_id))
+    account = accounts.get(session, parse_id(account_id))
     try:
         accounts.delete(session, account.id)
     except DomainError as exc:
@@ -982,11 +948,11 @@ def _stored_entry(session: Db, visitor: Visitor, entry: JournalEntry) -> TypedEn
 @router.get("/accounting/entries/{entry_id}")
 def entry_detail(request: Request, entry_id: str, visitor: CurrentVisitor, session: Db) -> Response:
     visitor.require("entries:read")
-    return _entry_page(request, visitor, session, entries.get(session, _parse_id(entry_id)))
+    return _entry_page(request, visitor, session, entries.get(session, parse_id(entry_id)))
 
 
 def _editable(session: Db, entry_id: str) -> JournalEntry:
-    entry = entries.get(session, _parse_id(entry_id))
+    entry = entries.get(session, parse_id(entry_id))
     if entry.status != "draft":
         raise Conflict("This entry is posted; reverse it instead.", code="entry_posted")
     return entry
@@ -1011,13 +977,13 @@ def save_entry(
     typed: TypedEntryForm,
 ) -> Response:
     visitor.require("entries:write")
-    return _save_entry(request, visitor, session, typed, entries.get(session, _parse_id(entry_id)))
+    return _save_entry(request, visitor, session, typed, entries.get(session, parse_id(entry_id)))
 
 
 @router.post("/accounting/entries/{entry_id}/post")
 def post_entry(request: Request, entry_id: str, visitor: CurrentVisitor, session: Db) -> Response:
     visitor.require("entries:write")
-    entry = entries.get(session, _parse_id(entry_id))
+    entry = entries.get(session, parse_id(entry_id))
     try:
         entries.post(session, entry.id, actor_id=visitor.user.id)
     except DomainError as exc:
@@ -1031,7 +997,7 @@ def post_entry(request: Request, entry_id: str, visitor: CurrentVisitor, session
 @router.post("/accounting/entries/{entry_id}/delete")
 def delete_entry(request: Request, entry_id: str, visitor: CurrentVisitor, session: Db) -> Response:
     visitor.require("entries:write")
-    entry = entries.get(session, _parse_id(entry_id))
+    entry = entries.get(session, parse_id(entry_id))
     try:
         entries.delete_draft(session, entry.id)
     except DomainError as exc:
@@ -1055,7 +1021,7 @@ def reverse_entry(
     form: Annotated[ReverseForm, Form()],
 ) -> Response:
     visitor.require("entries:write")
-    entry = entries.get(session, _parse_id(entry_id))
+    entry = entries.get(session, parse_id(entry_id))
     on = _day(form.date)
     try:
         if on is None:
@@ -1451,7 +1417,7 @@ def edit_journal_page(
     request: Request, journal_id: str, visitor: CurrentVisitor, session: Db
 ) -> Response:
     visitor.require("journals:write")
-    journal = journals.get(session, _parse_id(journal_id))
+    journal = journals.get(session, parse_id(journal_id))
 
     def code_of(account_id: uuid.UUID | None) -> str:
         return accounts.get(session, account_id).code if account_id else ""
@@ -1477,7 +1443,7 @@ def save_journal(
     form: Annotated[JournalForm, Form()],
 ) -> Response:
     visitor.require("journals:write")
-    journal = journals.get(session, _parse_id(journal_id))
+    journal = journals.get(session, parse_id(journal_id))
     try:
         journals.update(session, journal.id, _journal_values(form))
     except DomainError as exc:
@@ -1489,14 +1455,14 @@ def save_journal(
 @router.post("/accounting/journals/{journal_id}/archive")
 def archive_journal(journal_id: str, visitor: CurrentVisitor, session: Db) -> Response:
     visitor.require("journals:write")
-    journals.archive(session, _parse_id(journal_id), True)
+    journals.archive(session, parse_id(journal_id), True)
     return redirect("/accounting/journals?notice=archived")
 
 
 @router.post("/accounting/journals/{journal_id}/restore")
 def restore_journal(journal_id: str, visitor: CurrentVisitor, session: Db) -> Response:
     visitor.require("journals:write")
-    journals.archive(session, _parse_id(journal_id), False)
+    journals.archive(session, parse_id(journal_id), False)
     return redirect("/accounting/journals?archived=true&notice=restored")
 
 
@@ -1616,7 +1582,7 @@ def import_rates(
 @router.post("/accounting/exchange-rates/{rate_id}/delete")
 def delete_rate(rate_id: str, visitor: CurrentVisitor, session: Db) -> Response:
     visitor.require("currencies:write")
-    rates.delete_rate(session, _parse_id(rate_id))
+    rates.delete_rate(session, parse_id(rate_id))
     return redirect("/accounting/exchange-rates?notice=deleted")
 
 

@@ -5,14 +5,15 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, status
 
 from comptoir.identity.service.sessions import Principal
 from comptoir.kit.money import format_minor, plain_decimal
-from comptoir.server.deps import DbSession, require_scope
+from comptoir.kit.settings import Settings
+from comptoir.server.deps import DbSession, get_settings, require_scope
 from comptoir.tax import schemas
 from comptoir.tax.models import Tax
-from comptoir.tax.service import documents, taxes
+from comptoir.tax.service import documents, rules, taxes, validation
 from comptoir.tax.service.calculation import Calculation
 
 router = APIRouter(prefix="/api/v1", tags=["taxes"])
@@ -157,13 +158,79 @@ def calculate(
 
 
 @router.get("/tax/settings", summary="How documents round their taxes")
-def get_settings(principal: TaxesReader, session: DbSession) -> schemas.TaxSettingsOut:
+def get_tax_settings(principal: TaxesReader, session: DbSession) -> schemas.TaxSettingsOut:
     return schemas.TaxSettingsOut(rounding=documents.rounding_of(session))
 
 
 @router.put("/tax/settings", summary="Round taxes per line or per document")
-def put_settings(
+def put_tax_settings(
     body: schemas.TaxSettingsIn, principal: TaxesWriter, session: DbSession
 ) -> schemas.TaxSettingsOut:
     documents.set_rounding(session, body.rounding)
     return schemas.TaxSettingsOut(rounding=documents.rounding_of(session))
+
+
+@router.post("/tax/resolve", summary="Which tax a sale takes")
+def resolve(
+    body: schemas.ResolveIn, principal: TaxesReader, session: DbSession
+) -> schemas.ResolveOut:
+    """The tax the organization (the seller) charges on a sale, from the buyer's country
+    and status and the product's category and supply: domestic rate, intra-EU reverse
+    charge to a business with a valid VAT number, export, exempt or domestic reverse
+    charge, with the legal mention to print. `rule` names the rule that decided."""
+    found = rules.resolve_sale(
+        session,
+        buyer_country=body.buyer_country,
+        buyer_region=body.buyer_region,
+        buyer_vat_number=body.buyer_vat_number,
+        buyer_is_business=body.buyer_is_business,
+        category=body.category,
+        supply=body.supply,
+        domestic_reverse_charge=body.domestic_reverse_charge,
+    )
+    tax = found.tax
+    return schemas.ResolveOut(
+        code=tax.code,
+        label=tax.label,
+        rate=plain_decimal(tax.rate),
+        kind="fixed" if tax.kind == "fixed" else "percent",
+        treatment=found.treatment,
+        rule=found.rule,
+        place=found.place,
+        buyer_status=found.buyer_status,
+        mention=found.mention,
+    )
+
+
+@router.post(
+    "/tax/validate-id", summary="Check a VAT number, SIREN, SIRET, IBAN, BIC, TPIN or phone"
+)
+def validate_id(
+    body: schemas.ValidateIdIn,
+    principal: TaxesReader,
+    settings: Annotated[Settings, Depends(get_settings)],
+) -> schemas.ValidateIdOut:
+    """Always 200 for a well-formed request: `valid: false` with a `reason` and the `rule`
+    that failed (format, length, checksum, country, empty) otherwise. `normalized` is the
+    form Comptoir stores. With VIES enabled on the server (or `online: true`), a valid
+    VAT number is also looked up online; `online.checked` is false when VIES is
+    unreachable, and the offline verdict stands."""
+    result, online = validation.validate_identifier(
+        body.kind,
+        body.value,
+        body.country,
+        online=body.online,
+        access=validation.ViesAccess(
+            settings.vies_enabled, settings.vies_url, settings.vies_timeout_seconds
+        ),
+    )
+    return schemas.ValidateIdOut(
+        kind=body.kind,
+        valid=result.valid,
+        normalized=result.normalized,
+        reason=result.reason,
+        rule=result.rule,
+        online=schemas.OnlineCheckOut.model_validate(online, from_attributes=True)
+        if online
+        else None,
+    )

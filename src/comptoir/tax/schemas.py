@@ -144,3 +144,71 @@ class TaxSettingsOut(BaseModel):
 
 class TaxSettingsIn(Request):
     rounding: Literal["line", "document"]
+
+
+class ResolveIn(Request):
+    buyer_country: str = Field(max_length=2, examples=["DE"], description="ISO 3166 alpha-2")
+    buyer_region: str | None = Field(
+        default=None, max_length=30, description="US state for sales tax", examples=["CA"]
+    )
+    buyer_vat_number: str | None = Field(
+        default=None,
+        max_length=64,
+        description="Makes the buyer a VAT-registered business; checked, 422 when invalid",
+        examples=["DE136695976"],
+    )
+    buyer_is_business: StrictBool | None = Field(
+        default=None, description="A business without a VAT number (matters for services)"
+    )
+    category: str = Field(
+        default="standard",
+        max_length=20,
+        description="standard, reduced, reduced_2, reduced_3, super_reduced, parking, zero, exempt",
+    )
+    supply: Literal["goods", "services"] = "goods"
+    domestic_reverse_charge: StrictBool = Field(
+        default=False, description="The product falls under a domestic reverse charge"
+    )
+
+
+class ResolveOut(BaseModel):
+    code: str = Field(description="The tax to put on the line", examples=["EU-RC-S"])
+    label: str
+    rate: str
+    kind: Kind
+    treatment: str = Field(examples=["reverse_charge"])
+    rule: str = Field(description="The rule that decided", examples=["intra_eu_b2b_services"])
+    place: Literal["domestic", "intra_eu", "abroad"]
+    buyer_status: Literal["business_vat", "business", "consumer"]
+    mention: str | None = Field(description="Legal mention to print on the document")
+
+
+class ValidateIdIn(Request):
+    kind: Literal["vat", "siren", "siret", "iban", "bic", "tpin", "phone"]
+    value: StrictStr = Field(max_length=200, examples=["FR40303265045"])
+    country: str | None = Field(
+        default=None, max_length=2, description="Where a number without prefix comes from"
+    )
+    online: StrictBool | None = Field(
+        default=None,
+        description="Also ask VIES (VAT only); defaults to on when the server enables VIES",
+    )
+
+
+class OnlineCheckOut(BaseModel):
+    checked: bool = Field(description="Whether VIES answered")
+    registered: bool | None
+    name: str | None
+    address: str | None
+    message: str
+
+
+class ValidateIdOut(BaseModel):
+    kind: str
+    valid: bool
+    normalized: str | None
+    reason: str | None
+    rule: str | None = Field(
+        description="The rule that failed: format, length, checksum, country, empty"
+    )
+    online: OnlineCheckOut | None = None

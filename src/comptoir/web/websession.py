@@ -11,6 +11,7 @@ from __future__ import annotations
 import hmac
 import re
 import secrets
+import uuid
 from collections.abc import Callable, Coroutine, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any
@@ -24,7 +25,13 @@ from sqlalchemy.orm import Session
 
 from comptoir.identity.service import accounts, organizations, sessions
 from comptoir.identity.service.sessions import Principal
-from comptoir.kit.errors import DomainError, PermissionDenied, Unauthorized, ValidationFailed
+from comptoir.kit.errors import (
+    DomainError,
+    NotFound,
+    PermissionDenied,
+    Unauthorized,
+    ValidationFailed,
+)
 from comptoir.kit.settings import Settings
 from comptoir.server.deps import READ_METHODS, DbSession, get_database
 from comptoir.web.templating import role_label, templates
@@ -223,6 +230,14 @@ def render(
 
 def is_htmx(request: Request) -> bool:
     return request.headers.get("HX-Request") == "true"
+
+
+def parse_id(value: str, message: str = "No such item.") -> uuid.UUID:
+    """A path's id as pages receive it: anything that is not a UUID is simply not found."""
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        raise NotFound(message) from None
 
 
 def redirect(url: str, request: Request | None = None) -> Response:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from comptoir.audit import service as audit
 from comptoir.identity.models import Membership, Organization
 from comptoir.identity.service.addresses import normalize_email
 from comptoir.kit.errors import FieldError, NotFound, ValidationFailed
-from comptoir.kit.identifiers import require_valid
+from comptoir.kit.identifiers import accept_vat, require_valid
 from comptoir.kit.money import is_currency
 from comptoir.kit.tenancy import all_tenants, as_organization, require_organization
 from comptoir.outbox import service as outbox
@@ -185,21 +184,7 @@ def _check_siren(value: Any) -> str | None:
 
 def _check_vat(value: Any, country: str) -> str | None:
     text = str(value)
-    if not text.strip():
-        return None
-    try:
-        return require_valid("vat", text, country, field="vat_number")
-    except ValidationFailed as exc:
-        if exc.errors[0].code != "invalid_country":
-            raise
-    # A country whose VAT numbers stdnum cannot check (Zambia, the US...): keep what was
-    # typed, checked for shape only, rather than refuse a number that may well be right.
-    compact = re.sub(r"[\s.\-]", "", text).upper()
-    if not re.fullmatch(r"[A-Z0-9]{4,20}", compact):
-        raise ValidationFailed.single(
-            "vat_number", "Write the VAT number as 4 to 20 letters and digits."
-        )
-    return compact
+    return accept_vat(text, country, field="vat_number") if text.strip() else None
 
 
 def _check_email(value: Any) -> str | None:

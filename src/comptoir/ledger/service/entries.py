@@ -28,7 +28,13 @@ from comptoir.audit import service as audit
 from comptoir.kit import clock
 from comptoir.kit.errors import Conflict, FieldError, NotFound, ValidationFailed
 from comptoir.kit.ids import new_id
-from comptoir.kit.money import format_minor, is_blank_amount, is_currency, parse_amount
+from comptoir.kit.money import (
+    MAX_MINOR_UNITS,
+    format_minor,
+    is_blank_amount,
+    is_currency,
+    parse_amount,
+)
 from comptoir.kit.pagination import Page, keyset_page
 from comptoir.kit.tenancy import require_organization
 from comptoir.ledger.models import (
@@ -60,6 +66,10 @@ class LineInput:
     label: str | None = None
     party_id: uuid.UUID | None = None
     analytic_tag: str | None = None
+    # Written by documents through the tax engine: see JournalLine.tax_code. ``tax_base``
+    # is in the line's currency, in minor units, and converted like the amount.
+    tax_code: str | None = None
+    tax_base: int | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +94,8 @@ class PreparedLine:
     label: str | None
     party_id: uuid.UUID | None
     analytic_tag: str | None
+    tax_code: str | None = None
+    tax_base: int | None = None
 
 
 @dataclass
@@ -234,7 +246,29 @@ def _prepare_line(
         label=_text(data.label, 300, f"{where}.label", errors),
         party_id=data.party_id,
         analytic_tag=_text(data.analytic_tag, 60, f"{where}.analytic_tag", errors),
+        tax_code=_text(data.tax_code, 30, f"{where}.tax_code", errors),
+        tax_base=_tax_base(data.tax_base, side, currency, base, rate, f"{where}.tax_base", errors),
     )
+
+
+def _tax_base(
+    value: int | None,
+    side: str,
+    currency: str,
+    base: str,
+    rate: Decimal,
+    field_name: str,
+    errors: list[FieldError],
+) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or abs(value) > MAX_MINOR_UNITS:
+        errors.append(FieldError(field_name, "A whole number of minor units.", "invalid"))
+        return None
+    converted = value if currency == base else rates.convert(value, currency, base, rate)
+    # Stored signed like amount_currency (debit positive), so that a reversal negates it
+    # and sums over a period net out as the amounts do.
+    return converted if side == "debit" else -converted
 
 
 def _absorb_rounding(prepared: Prepared, base: str) -> None:
@@ -326,6 +360,8 @@ def _line_rows(
             "label": line.label,
             "party_id": line.party_id,
             "analytic_tag": line.analytic_tag,
+            "tax_code": line.tax_code,
+            "tax_base": line.tax_base,
             "date": prepared.date,
             "journal_id": prepared.journal.id,
         }
@@ -489,6 +525,8 @@ def _lines_as_prepared(session: Session, entry: JournalEntry) -> Prepared:
                 line.label,
                 line.party_id,
                 line.analytic_tag,
+                line.tax_code,
+                line.tax_base,
             )
         )
     return prepared
@@ -704,6 +742,8 @@ def reverse(
     for line in prepared.lines:
         line.debit, line.credit = line.credit, line.debit
         line.amount_currency = -line.amount_currency
+        if line.tax_base is not None:
+            line.tax_base = -line.tax_base
     year = _check_postable(_Lookups(session), prepared)
     reversal = _write_draft(session, prepared, actor_id)
     reversal.reversal_of_id = original.id
@@ -778,3 +818,11 @@ def totals(session: Session, entry_id: uuid.UUID) -> tuple[int, int]:
         ).where(JournalLine.entry_id == entry_id)
     ).one()
     return int(debit), int(credit)
+
+
+def party_has_lines(session: Session, party_id: uuid.UUID) -> bool:
+    """Whether any line, draft or posted, names the party."""
+    return (
+        session.scalar(select(JournalLine.id).where(JournalLine.party_id == party_id).limit(1))
+        is not None
+    )

@@ -197,6 +197,19 @@ def templates_for(country: str, region: str | None = None) -> list[TaxTemplate]:
                     country=country,
                 )
             )
+        if taxes:
+            # Zero rates are not in the rate data (they are supplies, not rates), but most
+            # countries have some: UK food and books, Irish children's clothes.
+            taxes.append(
+                TaxTemplate(
+                    f"{country}-0",
+                    "Zero-rated",
+                    Decimal(0),
+                    "zero",
+                    "zero_rated",
+                    country=country,
+                )
+            )
     if country in EU_MEMBERS:
         taxes += [
             TaxTemplate(

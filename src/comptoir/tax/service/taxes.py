@@ -22,7 +22,9 @@ from comptoir.tax.service import catalog
 from comptoir.tax.service.calculation import TaxRule
 
 _CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._\-]{0,29}$")
-CATEGORIES = (
+# What a product can be taxed as; a tax may also be a levy or a turnover tax, which no
+# product category asks for.
+PRODUCT_CATEGORIES = (
     "standard",
     "reduced",
     "reduced_2",
@@ -31,9 +33,8 @@ CATEGORIES = (
     "parking",
     "zero",
     "exempt",
-    "levy",
-    "turnover",
 )
+CATEGORIES = (*PRODUCT_CATEGORIES, "levy", "turnover")
 TREATMENTS = (
     "domestic",
     "reverse_charge",
@@ -215,9 +216,16 @@ def create(session: Session, values: dict[str, Any], *, actor_id: uuid.UUID | No
         missing.append(FieldError("rate", "A percent tax needs a rate.", "required"))
     if values.get("kind") == "fixed" and values.get("amount") is None:
         missing.append(FieldError("amount", "A fixed tax needs an amount per unit.", "required"))
+    try:
+        clean = _validate(session, values, None)
+    except ValidationFailed as exc:
+        # Every problem at once: a form should not reveal its errors one submit at a time.
+        named = {error.field for error in missing}
+        raise ValidationFailed(
+            missing + [error for error in exc.errors if error.field not in named]
+        ) from None
     if missing:
         raise ValidationFailed(missing)
-    clean = _validate(session, values, None)
     if clean.get("collected_account_id") is None and "collected_account" not in values:
         clean["collected_account_id"] = _account_id(session, "subtype:tax_collected")
     if clean.get("deductible_account_id") is None and "deductible_account" not in values:

@@ -1,0 +1,1 @@
+"""Customers and suppliers: one party model with roles, contacts, addresses, terms."""
