@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from comptoir.audit import models as audit_models
+from comptoir.catalog import models as catalog_models
 from comptoir.identity import models as identity_models
 from comptoir.kit import sequences as sequence_models
 from comptoir.kit.db import Base
@@ -23,5 +24,6 @@ MODEL_MODULES = (
     tax_models,
     party_models,
     sequence_models,
+    catalog_models,
 )
 metadata = Base.metadata

@@ -1,0 +1,1 @@
+"""The catalog: the products and services an organization sells and buys."""
