@@ -11,6 +11,7 @@ from comptoir.ledger import models as ledger_models
 from comptoir.mail import models as mail_models
 from comptoir.outbox import models as outbox_models
 from comptoir.parties import models as party_models
+from comptoir.sales import models as sales_models
 from comptoir.server import models as server_models
 from comptoir.tax import models as tax_models
 
@@ -25,5 +26,6 @@ MODEL_MODULES = (
     party_models,
     sequence_models,
     catalog_models,
+    sales_models,
 )
 metadata = Base.metadata

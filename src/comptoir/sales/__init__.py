@@ -1,0 +1,1 @@
+"""The sales cycle: quotes, invoices, credit notes, payments received, receivables."""
