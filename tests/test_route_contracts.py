@@ -161,6 +161,45 @@ def _other_party(client: TestClient, other: Account, worker: Worker) -> str:
     return str(party.json()["id"])
 
 
+def _other_product(client: TestClient, other: Account, worker: Worker) -> str:
+    product = client.post("/api/v1/products", headers=other.headers, json={"name": "Theirs"})
+    assert product.status_code == 201, product.text
+    return str(product.json()["id"])
+
+
+def _other_document(path: str) -> Callable[[TestClient, Account, Worker], str]:
+    """A draft invoice or credit note of the other organization (drafts answer every
+    route that an issued document answers, so only the organization explains a 404)."""
+
+    def make(client: TestClient, other: Account, worker: Worker) -> str:
+        party = client.post("/api/v1/customers", headers=other.headers, json={"name": "Theirs"})
+        assert party.status_code == 201, party.text
+        document = client.post(
+            path,
+            headers=other.headers,
+            json={
+                "customer": party.json()["id"],
+                "lines": [{"description": "Work", "unit_price": "10.00", "tax_codes": []}],
+            },
+        )
+        assert document.status_code == 201, document.text
+        return str(document.json()["id"])
+
+    return make
+
+
+def _other_payment(client: TestClient, other: Account, worker: Worker) -> str:
+    party = client.post("/api/v1/customers", headers=other.headers, json={"name": "Theirs"})
+    assert party.status_code == 201, party.text
+    payment = client.post(
+        "/api/v1/payments",
+        headers=other.headers,
+        json={"customer": party.json()["id"], "date": "2026-02-10", "amount": "10.00"},
+    )
+    assert payment.status_code == 201, payment.text
+    return str(payment.json()["id"])
+
+
 OTHER_TENANT_IDS: dict[str, Callable[[TestClient, Account, Worker], str]] = {
     "member_id": _other_member,
     "invitation_id": _other_invitation,
@@ -173,6 +212,10 @@ OTHER_TENANT_IDS: dict[str, Callable[[TestClient, Account, Worker], str]] = {
     "rate_id": _other_rate,
     "tax_id": _other_tax,
     "party_id": _other_party,
+    "product_id": _other_product,
+    "invoice_id": _other_document("/api/v1/invoices"),
+    "credit_note_id": _other_document("/api/v1/credit-notes"),
+    "payment_id": _other_payment,
 }
 # Parameters that are not tenant ids: secrets carried in a link.
 NOT_TENANT_IDS = {"token"}
@@ -190,6 +233,13 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/v1/taxes/{tax_id}"): {"active": False},
     ("PATCH", "/api/v1/customers/{party_id}"): {"name": "Renamed"},
     ("PATCH", "/api/v1/suppliers/{party_id}"): {"name": "Renamed"},
+    ("PATCH", "/api/v1/products/{product_id}"): {"name": "Renamed"},
+    ("PATCH", "/api/v1/invoices/{invoice_id}"): {"notes": "Changed"},
+    ("PATCH", "/api/v1/credit-notes/{credit_note_id}"): {"notes": "Changed"},
+    ("POST", "/api/v1/credit-notes/{credit_note_id}/apply"): {"invoice": "F-1", "amount": "1"},
+    ("POST", "/api/v1/payments/{payment_id}/allocate"): {
+        "allocations": [{"invoice": "F-1", "amount": "1"}]
+    },
 }
 # Required query parameters, so that validation does not answer first.
 SAMPLE_QUERIES: dict[tuple[str, str], dict[str, str]] = {

@@ -50,7 +50,7 @@ def upgrade() -> None:
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column(
             "exchange_rate",
-            sa.String(length=64).with_variant(sa.Numeric(18, 8), "postgresql"),
+            sa.String(length=64).with_variant(sa.Numeric(24, 12), "postgresql"),
             nullable=False,
         ),
         sa.Column("method", sa.String(length=20), nullable=False),
@@ -114,7 +114,7 @@ def upgrade() -> None:
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column(
             "exchange_rate",
-            sa.String(length=64).with_variant(sa.Numeric(18, 8), "postgresql"),
+            sa.String(length=64).with_variant(sa.Numeric(24, 12), "postgresql"),
             nullable=False,
         ),
         sa.Column("prices_include_tax", sa.Boolean(), nullable=False),

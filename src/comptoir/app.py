@@ -16,6 +16,8 @@ from fastapi.staticfiles import StaticFiles
 from comptoir import __version__, wiring
 from comptoir.audit import api as audit_api
 from comptoir.audit import views as audit_views
+from comptoir.catalog import api as catalog_api
+from comptoir.catalog import views as catalog_views
 from comptoir.identity import api as identity_api
 from comptoir.identity import views as identity_views
 from comptoir.identity.service.tokens import AuthConfig
@@ -26,6 +28,8 @@ from comptoir.ledger import views as ledger_views
 from comptoir.mail import api as mail_api
 from comptoir.mail import views as mail_views
 from comptoir.parties import api as parties_api
+from comptoir.parties import views as parties_views
+from comptoir.sales import api as sales_api
 from comptoir.server import health, problems
 from comptoir.server.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from comptoir.tax import api as tax_api
@@ -50,12 +54,16 @@ ROUTERS = (
     ledger_api.router,
     tax_api.router,
     parties_api.router,
+    sales_api.router,
+    catalog_api.router,
     health.router,
     identity_views.router,
     mail_views.router,
     audit_views.router,
     ledger_views.router,
+    parties_views.router,
     tax_views.router,
+    catalog_views.router,
     pages.router,
 )
 

@@ -7,6 +7,7 @@ PostgreSQL uses psycopg 3 with the default READ COMMITTED isolation.
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -69,6 +70,9 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
 
 
+WRITER_WAIT_SECONDS = 60
+
+
 class Database:
     """An engine and the sessions made from it, with the tenancy filter installed."""
 
@@ -79,6 +83,10 @@ class Database:
         self._read_engine = self.engine.execution_options(comptoir_write=False)
         self.sessions = sessionmaker(self._write_engine, expire_on_commit=False)
         tenancy.install(self.sessions)
+        # SQLite lets one writer in at a time and makes the others poll: under a burst, a
+        # thread can lose every race until its busy timeout. Threads of this process
+        # queue here instead, so that only other processes ever meet the busy timeout.
+        self._sqlite_writer = threading.Lock() if self.is_sqlite else None
 
     @property
     def is_sqlite(self) -> bool:
@@ -91,6 +99,9 @@ class Database:
     @contextmanager
     def unit_of_work(self, *, write: bool = True) -> Iterator[Session]:
         """One transaction: commits when the block succeeds, rolls back when it raises."""
+        writer = self._sqlite_writer if write else None
+        if writer is not None and not writer.acquire(timeout=WRITER_WAIT_SECONDS):
+            raise TimeoutError("Another write to the database took too long; try again.")
         session = self.session(write=write)
         try:
             yield session
@@ -101,6 +112,8 @@ class Database:
             raise
         finally:
             session.close()
+            if writer is not None:
+                writer.release()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -22,7 +22,7 @@ router = APIRouter(prefix="/api/v1")
 
 Reader = Annotated[Principal, require_scope("parties:read")]
 Writer = Annotated[Principal, require_scope("parties:write")]
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_UPLOAD_BYTES = transfer.MAX_FILE_BYTES
 
 
 def party_out(party: Party, contacts: list[Contact]) -> schemas.PartyOut:

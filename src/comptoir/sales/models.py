@@ -43,9 +43,7 @@ class SalesSettings(IdMixin, TenantScoped, Base):
     __tenant_index__ = False
 
     invoice_number_format: Mapped[str] = mapped_column(String(60), default="F-{YYYY}-{SEQ:05}")
-    credit_note_number_format: Mapped[str] = mapped_column(
-        String(60), default="AV-{YYYY}-{SEQ:05}"
-    )
+    credit_note_number_format: Mapped[str] = mapped_column(String(60), default="AV-{YYYY}-{SEQ:05}")
     quote_number_format: Mapped[str] = mapped_column(String(60), default="D-{YYYY}-{SEQ:05}")
     quote_validity_days: Mapped[int] = mapped_column(default=30)
     # Quotes whose total (in the base currency) exceeds this need an approval; none: never.
@@ -76,7 +74,7 @@ class SalesDocument(IdMixin, TenantScoped, TimestampMixin, Base):
     party_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("parties.id", ondelete="RESTRICT"))
     currency: Mapped[str] = mapped_column(String(3))
     # Units of the base currency for one unit of ``currency`` on the issue date.
-    exchange_rate: Mapped[Decimal] = mapped_column(ExactDecimal(18, 8), default=Decimal(1))
+    exchange_rate: Mapped[Decimal] = mapped_column(ExactDecimal(24, 12), default=Decimal(1))
     prices_include_tax: Mapped[bool] = mapped_column(default=False)
     issue_date: Mapped[date] = mapped_column(Date)
     due_date: Mapped[date | None] = mapped_column(Date)
@@ -193,7 +191,7 @@ class Payment(IdMixin, TenantScoped, Base):
     date: Mapped[date] = mapped_column(Date)
     amount: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))
-    exchange_rate: Mapped[Decimal] = mapped_column(ExactDecimal(18, 8), default=Decimal(1))
+    exchange_rate: Mapped[Decimal] = mapped_column(ExactDecimal(24, 12), default=Decimal(1))
     method: Mapped[str] = mapped_column(String(20))
     # The bank or cash account the money went into (or out of).
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="RESTRICT"))
@@ -218,9 +216,7 @@ class Allocation(IdMixin, TenantScoped, Base):
     __tenant_index__ = False
     __table_args__ = (
         CheckConstraint("amount > 0", name="positive"),
-        CheckConstraint(
-            "(payment_id IS NULL) <> (credit_note_id IS NULL)", name="one_source"
-        ),
+        CheckConstraint("(payment_id IS NULL) <> (credit_note_id IS NULL)", name="one_source"),
     )
 
     document_id: Mapped[uuid.UUID] = mapped_column(

@@ -67,6 +67,26 @@ def first_of_subtype(session: Session, subtype: str) -> Account | None:
     ).first()
 
 
+# The usual revenue account of services and of goods where the chart has one (the French
+# PCG's 706 and 707); other charts take their first sales account.
+_SALES_ACCOUNTS = {"services": ("706", "7060"), "goods": ("707", "7070")}
+
+
+def default_sales_account(session: Session, supply: str = "services") -> Account | None:
+    """Where a sale of services or goods is credited unless a product or a line says
+    otherwise."""
+    for code in _SALES_ACCOUNTS.get(supply, ()):
+        account = by_code(session, code)
+        if (
+            account is not None
+            and account.subtype == "sales"
+            and not account.is_group
+            and account.archived_at is None
+        ):
+            return account
+    return first_of_subtype(session, "sales")
+
+
 @dataclass(frozen=True)
 class AccountFilter:
     search: str | None = None

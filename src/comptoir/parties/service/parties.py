@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from babel import Locale, UnknownLocaleError
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import Select, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,7 +27,10 @@ from comptoir.kit.money import is_currency
 from comptoir.kit.pagination import Page, keyset_page
 from comptoir.ledger.service import entries
 from comptoir.outbox import service as outbox
-from comptoir.parties.models import Contact, Party
+from comptoir.parties.models import Contact
+
+# Re-exported: other domains name the type through this service, never the models.
+from comptoir.parties.models import Party as Party
 from comptoir.parties.service.terms import PAYMENT_TERMS
 
 Role = Literal["customer", "supplier"]
@@ -214,7 +217,7 @@ def create(
     values[f"is_{role}"] = True
     contacts = values.pop("contacts", None)
     values["name"] = values.get("name") or ""
-    clean = validate_values(session, values, None)
+    clean = _validate_with_contacts(session, values, contacts, None)
     if "code" not in clean:
         clean["code"] = next_code(session, role)
     party = Party(**clean)
@@ -244,7 +247,7 @@ def update(session: Session, party_id: uuid.UUID, values: dict[str, Any], *, rol
     party = get(session, party_id, role)
     values = dict(values)
     contacts = values.pop("contacts", None)
-    clean = validate_values(session, values, party)
+    clean = _validate_with_contacts(session, values, contacts, party)
     dropped = [flag for flag in ("is_customer", "is_supplier") if clean.get(flag) is False]
     customer = clean.get("is_customer", party.is_customer)
     if dropped and not (customer or clean.get("is_supplier", party.is_supplier)):
@@ -267,12 +270,13 @@ def contacts_of(session: Session, party_ids: list[uuid.UUID]) -> dict[uuid.UUID,
     return found
 
 
-def set_contacts(session: Session, party: Party, contacts: list[dict[str, Any]]) -> None:
-    """The party's contacts become exactly these, in this order (the first is the main one)."""
+def check_contacts(contacts: list[dict[str, Any]], country: str) -> list[dict[str, Any]]:
+    """The contacts cleaned (phones read by the rules of ``country``), or ValidationFailed
+    naming every wrong field, e.g. ``contacts[2].email``."""
     if len(contacts) > MAX_CONTACTS:
         raise ValidationFailed.single("contacts", f"At most {MAX_CONTACTS} contacts.", "too_many")
     errors: list[FieldError] = []
-    rows: list[Contact] = []
+    rows: list[dict[str, Any]] = []
     for index, contact in enumerate(contacts):
         where = f"contacts[{index}]"
         name = " ".join(str(contact.get("name") or "").split())
@@ -284,33 +288,67 @@ def set_contacts(session: Session, party: Party, contacts: list[dict[str, Any]])
         if len(role) > 100:
             errors.append(FieldError(f"{where}.role", "At most 100 characters.", "too_long"))
         rows.append(
-            Contact(
-                party_id=party.id,
-                name=name,
-                email=_checked(
+            {
+                "name": name,
+                "email": _checked(
                     errors, normalize_email, str(email), f"{where}.email", reserved_domains=True
                 )
                 if email
                 else None,
-                phone=_checked(
-                    errors,
-                    require_valid,
-                    "phone",
-                    str(phone),
-                    party.country,
-                    field=f"{where}.phone",
+                "phone": _checked(
+                    errors, require_valid, "phone", str(phone), country, field=f"{where}.phone"
                 )
                 if phone
                 else None,
-                role=role or None,
-                position=index,
-            )
+                "role": role or None,
+            }
         )
     if errors:
         raise ValidationFailed(errors)
+    return rows
+
+
+def _validate_with_contacts(
+    session: Session,
+    values: dict[str, Any],
+    contacts: list[dict[str, Any]] | None,
+    current: Party | None,
+) -> dict[str, Any]:
+    """``validate_values`` and ``check_contacts`` at once, so that a form shows every
+    problem of the party and of its contacts in one answer."""
+    errors: list[FieldError] = []
+    clean: dict[str, Any] | None = _checked(errors, validate_values, session, values, current)
+    if contacts is not None:
+        country = (clean or {}).get("country") or (current.country if current else "")
+        _checked(errors, check_contacts, contacts, country)
+    if errors or clean is None:
+        raise ValidationFailed(errors)
+    return clean
+
+
+def set_contacts(session: Session, party: Party, contacts: list[dict[str, Any]]) -> None:
+    """The party's contacts become exactly these, in this order (the first is the main one)."""
+    rows = check_contacts(contacts, party.country)
     session.execute(delete(Contact).where(Contact.party_id == party.id))
-    session.add_all(rows)
+    session.add_all(
+        Contact(party_id=party.id, position=index, **row) for index, row in enumerate(rows)
+    )
     session.flush()
+
+
+def by_ids(session: Session, party_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Party]:
+    ids = set(party_ids)
+    if not ids:
+        return {}
+    return {party.id: party for party in session.scalars(select(Party).where(Party.id.in_(ids)))}
+
+
+def ids_matching(q: str) -> Select[Any]:
+    """The ids of parties whose name or code contains ``q``, for other domains' searches."""
+    pattern = f"%{q.strip().lower()}%"
+    return select(Party.id).where(
+        or_(func.lower(Party.name).like(pattern), func.lower(Party.code).like(pattern))
+    )
 
 
 def list_parties(

@@ -20,6 +20,8 @@ from comptoir.parties.service import parties
 from comptoir.parties.service.parties import Role
 
 MAX_ROWS = 10_000
+# The largest file the API and the web pages accept.
+MAX_FILE_BYTES = 5 * 1024 * 1024
 # CSV column → model attribute; the file speaks of "the address", the model of billing.
 COLUMNS = {
     "code": "code",

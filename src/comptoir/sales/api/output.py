@@ -1,0 +1,138 @@
+"""Sales documents and payments as the API shows them: amounts as decimal strings in
+their currency, from the stored totals the PDF and the ledger were made from."""
+
+from __future__ import annotations
+
+from comptoir.kit.money import format_minor, plain_decimal
+from comptoir.ledger.service import accounts
+from comptoir.parties.service.parties import Party
+from comptoir.sales import schemas
+from comptoir.sales.models import Allocation, Payment, SalesDocument
+from comptoir.sales.service import documents, payments, settlements
+from comptoir.server.deps import DbSession
+
+
+def party_ref(party: Party) -> schemas.PartyRef:
+    return schemas.PartyRef(id=party.id, code=party.code, name=party.name)
+
+
+def summary(document: SalesDocument, party: Party) -> schemas.DocumentSummary:
+    money = document.currency
+    return schemas.DocumentSummary(
+        id=document.id,
+        kind=document.kind,
+        number=document.number,
+        status=document.status,
+        overdue=documents.is_overdue(document),
+        customer=party_ref(party),
+        currency=money,
+        issue_date=document.issue_date,
+        due_date=document.due_date,
+        totals=schemas.Totals(
+            net=format_minor(document.net, money),
+            tax=format_minor(document.tax, money),
+            gross=format_minor(document.gross, money),
+        ),
+        amount_due=format_minor(documents.amount_due(document), money),
+        created_at=document.created_at,
+    )
+
+
+def settlement(allocation: Allocation, currency: str) -> schemas.SettlementOut:
+    return schemas.SettlementOut(
+        id=allocation.id,
+        date=allocation.date,
+        amount=format_minor(allocation.amount, currency),
+        invoice_id=allocation.document_id,
+        payment_id=allocation.payment_id,
+        credit_note_id=allocation.credit_note_id,
+    )
+
+
+def detail(session: DbSession, document: SalesDocument) -> schemas.DocumentOut:
+    party = documents.customers_of(session, [document])[document.party_id]
+    lines = documents.lines_of(session, document.id)
+    money = document.currency
+    codes = accounts.codes_of(session, (line.account_id for line in lines if line.account_id))
+    calculation = documents.recalculate(
+        session,
+        [documents.stored_values(line) for line in lines],
+        money,
+        document.prices_include_tax,
+    )[1]
+    return schemas.DocumentOut(
+        **summary(document, party).model_dump(),
+        exchange_rate=plain_decimal(document.exchange_rate),
+        prices_include_tax=document.prices_include_tax,
+        payment_terms=document.payment_terms,
+        reference=document.reference,
+        notes=document.notes,
+        language=document.language,
+        valid_until=document.valid_until,
+        source_id=document.source_id,
+        entry_id=document.entry_id,
+        lines=[
+            schemas.LineOut(
+                id=line.id,
+                product_id=line.product_id,
+                description=line.description,
+                quantity=plain_decimal(line.quantity),
+                unit=line.unit,
+                unit_price=plain_decimal(line.unit_price),
+                discount_percent=plain_decimal(line.discount_percent),
+                tax_codes=list(line.tax_codes or []),
+                account=codes.get(line.account_id) if line.account_id else None,
+                net=format_minor(line.net, money),
+                tax=format_minor(line.tax, money),
+                gross=format_minor(line.gross, money),
+            )
+            for line in lines
+        ],
+        taxes=[
+            schemas.TaxOut(
+                code=total.code,
+                rate=plain_decimal(total.rate),
+                base=format_minor(total.base, money),
+                amount=format_minor(total.amount, money),
+            )
+            for total in calculation.taxes
+        ],
+        settlements=[
+            settlement(allocation, money)
+            for allocation in settlements.allocations_of(session, document.id)
+        ],
+        timeline=[
+            schemas.EventOut(kind=event.kind, at=event.at, detail=event.detail)
+            for event in documents.events_of(session, document.id)
+        ],
+        issued_at=document.issued_at,
+        sent_at=document.sent_at,
+        paid_at=document.paid_at,
+        cancelled_at=document.cancelled_at,
+        updated_at=document.updated_at,
+    )
+
+
+def payment_out(session: DbSession, payment: Payment, party: Party) -> schemas.PaymentOut:
+    money = payment.currency
+    return schemas.PaymentOut(
+        id=payment.id,
+        customer=party_ref(party),
+        direction=payment.direction,
+        date=payment.date,
+        amount=format_minor(payment.amount, money),
+        currency=money,
+        exchange_rate=plain_decimal(payment.exchange_rate),
+        method=payment.method,
+        account=accounts.codes_of(session, [payment.account_id])[payment.account_id],
+        reference=payment.reference,
+        notes=payment.notes,
+        allocated=format_minor(payment.allocated, money),
+        unallocated=format_minor(payment.amount - payment.allocated, money),
+        entry_id=payment.entry_id,
+        allocations=[
+            settlement(allocation, money)
+            for allocation in payments.allocations_of(session, payment.id)
+        ],
+        created_at=payment.created_at,
+    )

@@ -1,0 +1,102 @@
+"""The organization's sales settings: number formats, quote rules, what invoices print."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from comptoir.audit import service as audit
+from comptoir.identity.service import organizations
+from comptoir.kit.errors import FieldError, ValidationFailed
+from comptoir.kit.identifiers import require_valid
+from comptoir.kit.money import parse_amount
+from comptoir.sales.models import SalesSettings
+from comptoir.sales.service import numbering
+
+# France requires the late-payment penalty rate and the €40 recovery indemnity on every
+# invoice between businesses (Code de commerce, articles L441-10 and D441-5).
+FRENCH_LATE_PAYMENT_TERMS = (
+    "Pénalités de retard : trois fois le taux d'intérêt légal. Indemnité forfaitaire pour "
+    "frais de recouvrement : 40 €. Pas d'escompte pour paiement anticipé."
+)
+_TEXT_LIMITS = {"footer": 2000, "late_payment_terms": 2000, "bank_name": 100}
+
+
+def get(session: Session) -> SalesSettings:
+    """The settings row, created with the country's defaults the first time it is read."""
+    found: SalesSettings | None = session.scalar(select(SalesSettings))
+    if found is not None:
+        return found
+    organization = organizations.get_current(session)
+    settings = SalesSettings(
+        late_payment_terms=FRENCH_LATE_PAYMENT_TERMS if organization.country == "FR" else None
+    )
+    session.add(settings)
+    session.flush()
+    return settings
+
+
+def _text(value: Any, field: str, errors: list[FieldError]) -> str | None:
+    text = str(value or "").strip()
+    if len(text) > _TEXT_LIMITS[field]:
+        errors.append(FieldError(field, f"At most {_TEXT_LIMITS[field]} characters.", "too_long"))
+    return text or None
+
+
+def update(session: Session, values: dict[str, Any]) -> SalesSettings:
+    settings = get(session)
+    organization = organizations.get_current(session)
+    errors: list[FieldError] = []
+    clean: dict[str, Any] = {}
+    for field in ("invoice_number_format", "credit_note_number_format", "quote_number_format"):
+        if field in values:
+            try:
+                clean[field] = numbering.check_format(values[field], field)
+            except ValidationFailed as exc:
+                errors.extend(exc.errors)
+    if "quote_validity_days" in values:
+        days = values["quote_validity_days"]
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 365:
+            errors.append(FieldError("quote_validity_days", "A number of days from 1 to 365."))
+        else:
+            clean["quote_validity_days"] = days
+    if "quote_approval_threshold" in values:
+        raw = values["quote_approval_threshold"]
+        try:
+            clean["quote_approval_threshold"] = (
+                None
+                if raw in (None, "")
+                else parse_amount(raw, organization.base_currency, "quote_approval_threshold")
+            )
+        except ValidationFailed as exc:
+            errors.extend(exc.errors)
+        threshold = clean.get("quote_approval_threshold")
+        if threshold is not None and threshold < 0:
+            errors.append(FieldError("quote_approval_threshold", "Zero or more."))
+    for field in _TEXT_LIMITS:
+        if field in values:
+            clean[field] = _text(values[field], field, errors)
+    for field, kind in (("iban", "iban"), ("bic", "bic")):
+        if field in values:
+            text = str(values[field] or "").strip()
+            try:
+                clean[field] = require_valid(kind, text, field=field) if text else None
+            except ValidationFailed as exc:
+                errors.extend(exc.errors)
+    if errors:
+        raise ValidationFailed(errors)
+    before = {key: getattr(settings, key) for key in clean}
+    for key, value in clean.items():
+        setattr(settings, key, value)
+    session.flush()
+    audit.record(
+        session,
+        "sales_settings.updated",
+        target_type="sales_settings",
+        target_id=settings.id,
+        before=before,
+        after=clean,
+    )
+    return settings
