@@ -117,6 +117,10 @@ class _Formats:
     def number(self, value: Decimal) -> str:
         return str(format_decimal(value.normalize(), locale=self.locale))
 
+    def price(self, value: Decimal) -> str:
+        """At least the currency's cents (1,10 and 35,00, not 1,1 and 35), more if typed."""
+        return str(format_decimal(value, format="#,##0.00####", locale=self.locale))
+
     def day(self, value: date | None) -> str:
         return "" if value is None else str(format_date(value, format="long", locale=self.locale))
 
@@ -170,7 +174,7 @@ def build(session: Session, document: SalesDocument) -> PrintedDocument:
     rows = []
     for line in lines:
         quantity = formats.number(line.quantity) + (f" {line.unit}" if line.unit else "")
-        cells = [line.description, quantity, formats.number(line.unit_price)]
+        cells = [line.description, quantity, formats.price(line.unit_price)]
         if has_discount:
             cells.append(_rate(line.discount_percent, formats) if line.discount_percent else "")
         rates = [
@@ -232,7 +236,8 @@ def build(session: Session, document: SalesDocument) -> PrintedDocument:
         if seller.get("bank_name"):
             payment.append((words["bank"], seller["bank_name"]))
         if seller.get("iban"):
-            payment.append(("IBAN", seller["iban"]))
+            iban = seller["iban"]
+            payment.append(("IBAN", " ".join(iban[i : i + 4] for i in range(0, len(iban), 4))))
         if seller.get("bic"):
             payment.append(("BIC", seller["bic"]))
         if payment and document.number:
@@ -251,8 +256,8 @@ def build(session: Session, document: SalesDocument) -> PrintedDocument:
         table=PrintedTable(columns=tuple(columns), rows=tuple(rows)),
         taxes=PrintedTable(
             columns=(
-                Column(words["tax"], "left", 3.0),
-                Column(words["rate"], "right", 1.0),
+                Column(words["tax"], "left", 2.6),
+                Column(words["rate"], "right", 1.4),
                 Column(words["base"], "right", 1.5),
                 Column(words["amount"].split()[0], "right", 1.5),
             ),
