@@ -9,9 +9,9 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import Depends, Form, Query, Request, Response
+from fastapi import Form, Query, Request, Response
 from pydantic import BaseModel
-from starlette.datastructures import FormData, UploadFile
+from starlette.datastructures import UploadFile
 
 from comptoir.catalog.service import products, transfer
 from comptoir.kit.csvtext import decode_upload
@@ -24,6 +24,7 @@ from comptoir.web.websession import (
     CurrentVisitor,
     Db,
     FormState,
+    PostedForm,
     Visitor,
     discard,
     failed_form,
@@ -372,17 +373,12 @@ def import_page(request: Request, visitor: CurrentVisitor, session: Db) -> Respo
     return _import_page(request, visitor, session)
 
 
-async def _form_data(request: Request) -> FormData:
-    # Already parsed (and cached on the request) by the CSRF check of the form post.
-    return await request.form()
-
-
 @router.post(f"{BASE}/import")
 def import_products(
     request: Request,
     visitor: CurrentVisitor,
     session: Db,
-    posted: Annotated[FormData, Depends(_form_data)],
+    posted: PostedForm,
 ) -> Response:
     """First step (``action=check``): read the uploaded file, check every row and show
     what would be created, or every problem. Second step (``action=import``): the checked

@@ -37,6 +37,7 @@ from comptoir.web.websession import (
     CurrentVisitor,
     Db,
     FormState,
+    PostedForm,
     Visitor,
     discard,
     failed_form,
@@ -191,14 +192,6 @@ def _uploaded_text(value: str | UploadFile | None) -> str | None:
     if not isinstance(value, UploadFile) or not value.filename:
         return None
     return decode_upload(value.file.read())
-
-
-async def _form_data(request: Request) -> FormData:
-    # Already parsed (and cached on the request) by the CSRF check of a plain form post.
-    return await request.form()
-
-
-PostedForm = Annotated[FormData, Depends(_form_data)]
 
 
 def _download(table: exports.Table, fmt: Literal["csv", "xlsx"]) -> Response:

@@ -28,6 +28,7 @@ from comptoir.web.websession import (
     CurrentVisitor,
     Db,
     FormState,
+    PostedForm,
     Visitor,
     discard,
     failed_form,
@@ -136,14 +137,6 @@ SUPPLIERS = RolePages(
 
 def _text(value: str | UploadFile | None) -> str:
     return value.strip() if isinstance(value, str) else ""
-
-
-async def _form_data(request: Request) -> FormData:
-    # Already parsed (and cached on the request) by the CSRF check of a form post.
-    return await request.form()
-
-
-PostedForm = Annotated[FormData, Depends(_form_data)]
 
 
 def phone_text(value: str | None) -> str:

@@ -22,6 +22,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
+from starlette.datastructures import FormData
 
 from comptoir.identity.service import accounts, organizations, sessions
 from comptoir.identity.service.sessions import Principal
@@ -134,6 +135,15 @@ def _committing_db(request: Request) -> Iterator[Session]:
     with get_database(request).unit_of_work(write=True) as session:
         request.state.web_db = session
         yield session
+
+
+async def _form_data(request: Request) -> FormData:
+    # Already parsed (and cached on the request) by the CSRF check of a plain form post.
+    return await request.form()
+
+
+# The posted form, for handlers that read fields by computed names (lines.3.amount) or files.
+PostedForm = Annotated[FormData, Depends(_form_data)]
 
 
 # A GET unit of work that commits: for e-mail confirmation links, which change state.

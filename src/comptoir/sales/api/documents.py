@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 
 from comptoir.identity.service.sessions import Principal
 from comptoir.kit.money import parse_amount
@@ -42,6 +43,38 @@ SortQuery = Annotated[
 ]
 
 
+@dataclass(frozen=True)
+class ListQuery:
+    """The filters, sort and page every document list takes."""
+
+    status: str | None
+    customer: uuid.UUID | None
+    date_from: date | None
+    date_to: date | None
+    q: str | None
+    sort: str
+    limit: int
+    cursor: str | None
+
+
+def _list_query(
+    status_filter: StatusQuery = None,
+    customer: uuid.UUID | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="In number, reference, customer")
+    ] = None,
+    sort: SortQuery = "-created",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> ListQuery:
+    return ListQuery(status_filter, customer, date_from, date_to, q, sort, limit, cursor)
+
+
+Listing = Annotated[ListQuery, Depends(_list_query)]
+
+
 def _values(body: schemas.DocumentFields) -> dict[str, Any]:
     values = body.model_dump(exclude_unset=True)
     if "lines" in values and values["lines"] is None:
@@ -51,10 +84,17 @@ def _values(body: schemas.DocumentFields) -> dict[str, Any]:
     return values
 
 
-def _page(
-    session: DbSession, filters: documents.DocumentFilter, limit: int, cursor: str | None
-) -> schemas.DocumentPage:
-    page = documents.list_documents(session, filters, limit=limit, cursor=cursor)
+def _page(session: DbSession, kind: documents.Kind, query: ListQuery) -> schemas.DocumentPage:
+    filters = documents.DocumentFilter(
+        kind=kind,
+        status=query.status,
+        party_id=query.customer,
+        date_from=query.date_from,
+        date_to=query.date_to,
+        q=query.q,
+        sort=query.sort,
+    )
+    page = documents.list_documents(session, filters, limit=query.limit, cursor=query.cursor)
     customers = documents.customers_of(session, page.items)
     return schemas.DocumentPage(
         items=[summary(document, customers[document.party_id]) for document in page.items],
@@ -72,35 +112,11 @@ def _pdf(session: DbSession, document: Any) -> Response:
 
 @router.get("/invoices", summary="Invoices", tags=["invoices"])
 def list_invoices(
-    principal: InvoiceReader,
-    session: DbSession,
-    status_filter: StatusQuery = None,
-    customer: uuid.UUID | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    q: Annotated[
-        str | None, Query(max_length=200, description="Number, reference, customer")
-    ] = None,
-    sort: SortQuery = "-created",
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    principal: InvoiceReader, session: DbSession, query: Listing
 ) -> schemas.DocumentPage:
     """Filter by status, customer, issue-date range and text; sort; paginate with
     `next_cursor`."""
-    return _page(
-        session,
-        documents.DocumentFilter(
-            kind="invoice",
-            status=status_filter,
-            party_id=customer,
-            date_from=date_from,
-            date_to=date_to,
-            q=q,
-            sort=sort,
-        ),
-        limit,
-        cursor,
-    )
+    return _page(session, "invoice", query)
 
 
 @router.post(
@@ -211,31 +227,9 @@ def invoice_pdf(invoice_id: uuid.UUID, principal: InvoiceReader, session: DbSess
 
 @router.get("/credit-notes", summary="Credit notes", tags=["credit notes"])
 def list_credit_notes(
-    principal: CreditReader,
-    session: DbSession,
-    status_filter: StatusQuery = None,
-    customer: uuid.UUID | None = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
-    q: Annotated[str | None, Query(max_length=200)] = None,
-    sort: SortQuery = "-created",
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    principal: CreditReader, session: DbSession, query: Listing
 ) -> schemas.DocumentPage:
-    return _page(
-        session,
-        documents.DocumentFilter(
-            kind="credit_note",
-            status=status_filter,
-            party_id=customer,
-            date_from=date_from,
-            date_to=date_to,
-            q=q,
-            sort=sort,
-        ),
-        limit,
-        cursor,
-    )
+    return _page(session, "credit_note", query)
 
 
 @router.post(
@@ -307,7 +301,6 @@ def issue_credit_note(
 
     def produce() -> schemas.DocumentOut:
         document = documents.get(session, credit_note_id, "credit_note")
-        documents.require_draft(document)
         credit_notes.issue(session, document, actor_id=principal.user_id)
         return detail(session, document)
 

@@ -3,8 +3,11 @@ their currency, from the stored totals the PDF and the ledger were made from."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from comptoir.kit.money import format_minor, plain_decimal
 from comptoir.ledger.service import accounts
+from comptoir.parties.service import parties
 from comptoir.parties.service.parties import Party
 from comptoir.sales import schemas
 from comptoir.sales.models import Allocation, Payment, SalesDocument
@@ -54,12 +57,7 @@ def detail(session: DbSession, document: SalesDocument) -> schemas.DocumentOut:
     lines = documents.lines_of(session, document.id)
     money = document.currency
     codes = accounts.codes_of(session, (line.account_id for line in lines if line.account_id))
-    calculation = documents.recalculate(
-        session,
-        [documents.stored_values(line) for line in lines],
-        money,
-        document.prices_include_tax,
-    )[1]
+    calculation = documents.recalculate_stored(session, document, lines)[1]
     return schemas.DocumentOut(
         **summary(document, party).model_dump(),
         exchange_rate=plain_decimal(document.exchange_rate),
@@ -113,26 +111,32 @@ def detail(session: DbSession, document: SalesDocument) -> schemas.DocumentOut:
     )
 
 
-def payment_out(session: DbSession, payment: Payment, party: Party) -> schemas.PaymentOut:
-    money = payment.currency
-    return schemas.PaymentOut(
-        id=payment.id,
-        customer=party_ref(party),
-        direction=payment.direction,
-        date=payment.date,
-        amount=format_minor(payment.amount, money),
-        currency=money,
-        exchange_rate=plain_decimal(payment.exchange_rate),
-        method=payment.method,
-        account=accounts.codes_of(session, [payment.account_id])[payment.account_id],
-        reference=payment.reference,
-        notes=payment.notes,
-        allocated=format_minor(payment.allocated, money),
-        unallocated=format_minor(payment.amount - payment.allocated, money),
-        entry_id=payment.entry_id,
-        allocations=[
-            settlement(allocation, money)
-            for allocation in payments.allocations_of(session, payment.id)
-        ],
-        created_at=payment.created_at,
-    )
+def payments_out(session: DbSession, found: Sequence[Payment]) -> list[schemas.PaymentOut]:
+    """Payments with their customer, account and allocations, read in one query each."""
+    customers = parties.by_ids(session, {payment.party_id for payment in found})
+    codes = accounts.codes_of(session, {payment.account_id for payment in found})
+    allocations = payments.allocations_by_payment(session, [payment.id for payment in found])
+    return [
+        schemas.PaymentOut(
+            id=payment.id,
+            customer=party_ref(customers[payment.party_id]),
+            direction=payment.direction,
+            date=payment.date,
+            amount=format_minor(payment.amount, payment.currency),
+            currency=payment.currency,
+            exchange_rate=plain_decimal(payment.exchange_rate),
+            method=payment.method,
+            account=codes[payment.account_id],
+            reference=payment.reference,
+            notes=payment.notes,
+            allocated=format_minor(payment.allocated, payment.currency),
+            unallocated=format_minor(payment.amount - payment.allocated, payment.currency),
+            entry_id=payment.entry_id,
+            allocations=[
+                settlement(allocation, payment.currency)
+                for allocation in allocations.get(payment.id, [])
+            ],
+            created_at=payment.created_at,
+        )
+        for payment in found
+    ]

@@ -13,7 +13,7 @@ from comptoir.kit import clock
 from comptoir.kit.money import format_minor
 from comptoir.parties.service import parties
 from comptoir.sales import schemas
-from comptoir.sales.api.output import party_ref, payment_out
+from comptoir.sales.api.output import party_ref, payments_out
 from comptoir.sales.service import payments, receivables
 from comptoir.server.deps import DbSession, require_scope
 from comptoir.server.idempotency import IdempotencyGuard
@@ -44,10 +44,8 @@ def list_payments(
         limit=limit,
         cursor=cursor,
     )
-    customers = parties.by_ids(session, {payment.party_id for payment in page.items})
     return schemas.PaymentPage(
-        items=[payment_out(session, p, customers[p.party_id]) for p in page.items],
-        next_cursor=page.next_cursor,
+        items=payments_out(session, page.items), next_cursor=page.next_cursor
     )
 
 
@@ -71,7 +69,7 @@ def create_payment(
         values = body.model_dump(exclude_unset=True)
         values["allocations"] = [item.model_dump() for item in body.allocations]
         payment = payments.record(session, values, actor_id=principal.user_id)
-        return payment_out(session, payment, parties.get(session, payment.party_id))
+        return payments_out(session, [payment])[0]
 
     return guard.run(principal, body, produce, status_code=status.HTTP_201_CREATED)
 
@@ -79,7 +77,7 @@ def create_payment(
 @router.get("/payments/{payment_id}", summary="One payment", tags=["payments"])
 def get_payment(payment_id: uuid.UUID, principal: Reader, session: DbSession) -> schemas.PaymentOut:
     payment = payments.get(session, payment_id)
-    return payment_out(session, payment, parties.get(session, payment.party_id))
+    return payments_out(session, [payment])[0]
 
 
 @router.post(
@@ -98,7 +96,7 @@ def allocate_payment(
         on=body.date,
         actor_id=principal.user_id,
     )
-    return payment_out(session, payment, parties.get(session, payment.party_id))
+    return payments_out(session, [payment])[0]
 
 
 def _amounts(line: receivables.AgedLine) -> dict[str, str]:

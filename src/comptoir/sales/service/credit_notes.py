@@ -77,6 +77,7 @@ def credited_so_far(session: Session, invoice_id: uuid.UUID) -> int:
 def issue(
     session: Session, credit_note: SalesDocument, *, actor_id: uuid.UUID | None = None
 ) -> SalesDocument:
+    documents.require_draft(credit_note)
     source = (
         documents.get(session, credit_note.source_id, "invoice")
         if credit_note.source_id is not None

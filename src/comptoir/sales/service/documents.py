@@ -183,7 +183,8 @@ def customer(session: Session, reference: object, field: str = "customer") -> Pa
     return party
 
 
-def _day(value: object, field: str, errors: list[FieldError]) -> date | None:
+def day_of(value: object, field: str, errors: list[FieldError]) -> date | None:
+    """A client's date (ISO text or a date), None when blank; a field error otherwise."""
     if value in (None, ""):
         return None
     if isinstance(value, date):
@@ -220,7 +221,7 @@ def _header(
     organization = organizations.get_current(session)
     for field in ("issue_date", "due_date", "valid_until"):
         if field in values:
-            header[field] = _day(values[field], field, errors)
+            header[field] = day_of(values[field], field, errors)
     if current is None and header.get("issue_date") is None:
         header["issue_date"] = today()
     if "currency" in values and values["currency"] not in (None, ""):
@@ -528,6 +529,19 @@ def recalculate(
     for line, result in zip(lines, calculation.lines, strict=True):
         line.update(net=result.net, tax=result.tax, gross=result.gross)
     return lines, calculation
+
+
+def recalculate_stored(
+    session: Session, document: SalesDocument, lines: Sequence[SalesDocumentLine]
+) -> tuple[list[dict[str, Any]], Calculation]:
+    """A document's stored lines through the tax engine again: the breakdown per tax the
+    API and the PDF show, or the figures issuing freezes."""
+    return recalculate(
+        session,
+        [stored_values(line) for line in lines],
+        document.currency,
+        document.prices_include_tax,
+    )
 
 
 def write_lines(

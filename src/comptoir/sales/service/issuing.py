@@ -63,12 +63,7 @@ def issue(
     document.exchange_rate = rates.find_rate(
         session, document.currency, base, document.issue_date, "currency"
     )
-    stored, calculation = documents.recalculate(
-        session,
-        [documents.stored_values(line) for line in lines],
-        document.currency,
-        document.prices_include_tax,
-    )
+    stored, calculation = documents.recalculate_stored(session, document, lines)
     documents.write_lines(session, document, stored, calculation)
     session.flush()
     lines = documents.lines_of(session, document.id)

@@ -5,6 +5,7 @@ the bank entry and letters every settled receivable."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -86,16 +87,6 @@ def _bank_account(session: Session, reference: object, method: str, field: str) 
         if found is not None:
             return found.code
     raise ValidationFailed.single(field, "Add a bank account to the chart first.", "no_account")
-
-
-def _day(value: object, errors: list[FieldError]) -> date:
-    if value in (None, ""):
-        return clock.now().date()
-    try:
-        return value if isinstance(value, date) else date.fromisoformat(str(value))
-    except ValueError:
-        errors.append(FieldError("date", "A date such as 2026-02-10.", "invalid"))
-        return clock.now().date()
 
 
 def _settlements(
@@ -184,7 +175,7 @@ def record(
         party = documents.customer(session, values.get("customer"))
     except ValidationFailed as exc:
         errors.extend(exc.errors)
-    on = _day(values.get("date"), errors)
+    on = documents.day_of(values.get("date"), "date", errors) or documents.today()
     base = organizations.get_current(session).base_currency
     currency = str(values.get("currency") or (party.currency if party else None) or base)
     currency = currency.strip().upper()
@@ -331,14 +322,21 @@ def allocate(
     return payment
 
 
-def allocations_of(session: Session, payment_id: uuid.UUID) -> list[Allocation]:
-    return list(
-        session.scalars(
-            select(Allocation)
-            .where(Allocation.payment_id == payment_id)
-            .order_by(Allocation.created_at, Allocation.id)
-        )
-    )
+def allocations_by_payment(
+    session: Session, payment_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Allocation]]:
+    """What each payment settled, oldest first."""
+    found: dict[uuid.UUID, list[Allocation]] = {}
+    if not payment_ids:
+        return found
+    for allocation in session.scalars(
+        select(Allocation)
+        .where(Allocation.payment_id.in_(payment_ids))
+        .order_by(Allocation.created_at, Allocation.id)
+    ):
+        assert allocation.payment_id is not None
+        found.setdefault(allocation.payment_id, []).append(allocation)
+    return found
 
 
 def list_payments(

@@ -185,12 +185,7 @@ def build(session: Session, document: SalesDocument) -> PrintedDocument:
         ]
         cells += [", ".join(rates), formats.money(line.net)]
         rows.append(tuple(cells))
-    calculation = documents.recalculate(
-        session,
-        [documents.stored_values(line) for line in lines],
-        document.currency,
-        document.prices_include_tax,
-    )[1]
+    calculation = documents.recalculate_stored(session, document, lines)[1]
     tax_rows = tuple(
         (
             f"{used[total.code].label if total.code in used else total.code}",

@@ -23,8 +23,6 @@ from comptoir.sales.models import SalesDocument, SalesDocumentLine
 from comptoir.tax.service import postings
 from comptoir.tax.service.calculation import Calculation
 
-SOURCE_TYPES = {"invoice": "invoice", "credit_note": "credit_note"}
-
 
 def _account_code(session: Session, subtype: str, what: str) -> str:
     account = accounts.first_of_subtype(session, subtype)
@@ -89,7 +87,7 @@ def post_document(
             lines=entry_lines,
             reference=document.number,
             description=label,
-            source_type=SOURCE_TYPES[document.kind],
+            source_type=document.kind,
             source_id=str(document.id),
         ),
         actor_id=actor_id,
@@ -238,10 +236,3 @@ def post_payment(
     # Settlement lines come right after the bank line, in order (lines keep their order).
     posted = entries.lines_of(session, entry.id)
     return entry.id, [line.id for line in posted[1 : 1 + len(settlements)]]
-
-
-def letter(
-    session: Session, line_ids: Sequence[uuid.UUID], on: date, actor_id: uuid.UUID | None
-) -> None:
-    """Letter a document's receivable line with the lines settling it."""
-    matching.match(session, line_ids, on=on, actor_id=actor_id)

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from comptoir.kit import clock
 from comptoir.kit.errors import ValidationFailed
 from comptoir.kit.money import format_minor
+from comptoir.ledger.service import matching
 from comptoir.outbox import service as outbox
 from comptoir.sales.models import Allocation, SalesDocument
 from comptoir.sales.service import documents, posting
@@ -103,11 +104,11 @@ def record_allocation(
     if credit_note is not None:
         credit_note.settled += amount
     assert invoice.entry_id is not None
-    posting.letter(
+    matching.match(
         session,
         [posting.receivable_line_id(session, invoice.entry_id), settling_line],
-        on,
-        actor_id,
+        on=on,
+        actor_id=actor_id,
     )
     documents.log(
         session,
