@@ -389,6 +389,25 @@ def test_change_deactivate_and_restore(
         )
         assert response.status_code == 422, (refused, response.text)
 
+    # An account archived after it was chosen stays, and does not block other changes;
+    # it cannot be chosen anew.
+    accounts = client.get("/api/v1/accounts?search=707", headers=owner.headers).json()["items"]
+    sales = next(a for a in accounts if a["code"] == "707")
+    archived = client.post(f"/api/v1/accounts/{sales['id']}/archive", headers=owner.headers)
+    assert archived.status_code == 200, archived.text
+    kept = client.patch(
+        f"/api/v1/products/{paper['id']}",
+        headers=owner.headers,
+        json={"name": "Paper, A4, 80 g", "income_account": "707"},
+    )
+    assert kept.status_code == 200, kept.text
+    assert kept.json()["income_account"] == "707"
+    refused = client.post(
+        "/api/v1/products", headers=owner.headers, json={"name": "New", "income_account": "707"}
+    )
+    assert refused.status_code == 422
+    assert refused.json()["errors"][0]["code"] == "account_not_postable"
+
     off = client.patch(
         f"/api/v1/products/{paper['id']}", headers=owner.headers, json={"active": False}
     )
@@ -407,9 +426,10 @@ def test_change_deactivate_and_restore(
     # A change that changes nothing is no event.
     client.patch(f"/api/v1/products/{paper['id']}", headers=owner.headers, json={"unit": "ream"})
     updates = [e for e in _events(database) if e.type == "product.updated"]
-    assert len(updates) == 3
+    assert len(updates) == 4
     assert updates[0].payload["unit_price"] == "4.5"
-    assert updates[1].payload["active"] is False
+    assert updates[1].payload["name"] == "Paper, A4, 80 g"
+    assert updates[2].payload["active"] is False
 
 
 @pytest.fixture

@@ -81,10 +81,11 @@ def _text(value: Any, field: str, errors: list[FieldError]) -> str | None:
 
 
 def _account(
-    session: Session, value: Any, field: str, errors: list[FieldError]
+    session: Session, value: Any, field: str, errors: list[FieldError], kept: uuid.UUID | None
 ) -> uuid.UUID | None:
-    """An account given by code or id: it must exist, take postings and be of a type the
-    field allows."""
+    """An account given by code or id: it must exist, be of a type the field allows and
+    take postings (unless it is ``kept``, the one the product has: archiving an account
+    does not make its products uneditable)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     try:
@@ -104,7 +105,7 @@ def _account(
             )
         )
         return None
-    if account.is_group or account.archived_at is not None:
+    if (account.is_group or account.archived_at is not None) and account.id != kept:
         errors.append(
             FieldError(
                 field,
@@ -168,7 +169,8 @@ def validate_values(
                 )
             clean[key] = value
         elif key in ACCOUNT_TYPES:
-            clean[f"{key}_id"] = _account(session, value, key, errors)
+            kept = getattr(current, f"{key}_id") if current is not None else None
+            clean[f"{key}_id"] = _account(session, value, key, errors, kept)
         elif key == "active":
             if not isinstance(value, bool):
                 errors.append(FieldError(key, "true or false.", "invalid"))
