@@ -30,6 +30,7 @@ from comptoir.mail import views as mail_views
 from comptoir.parties import api as parties_api
 from comptoir.parties import views as parties_views
 from comptoir.sales import api as sales_api
+from comptoir.sales import views as sales_views
 from comptoir.server import health, problems
 from comptoir.server.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from comptoir.tax import api as tax_api
@@ -64,6 +65,7 @@ ROUTERS = (
     parties_views.router,
     tax_views.router,
     catalog_views.router,
+    sales_views.router,
     pages.router,
 )
 

@@ -57,6 +57,10 @@ class Membership(IdMixin, TenantScoped, Base):
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(20))
+    # Portal members (client, supplier): the one party whose documents they see.
+    party_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("parties.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from comptoir.kit import clock
@@ -31,3 +32,16 @@ class MailMessage(IdMixin, TenantScoped, Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     sent_at: Mapped[datetime | None]
+
+
+class MailAttachment(IdMixin, Base):
+    """A file sent with a message (an invoice's PDF); read only through its message."""
+
+    __tablename__ = "mail_attachments"
+
+    message_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("mail_messages.id", ondelete="CASCADE"), index=True
+    )
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary)

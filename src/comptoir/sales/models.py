@@ -54,6 +54,10 @@ class SalesSettings(IdMixin, TenantScoped, Base):
     bic: Mapped[str | None] = mapped_column(String(11))
     # Late-payment terms printed on invoices (a legal mention in France).
     late_payment_terms: Mapped[str | None] = mapped_column(Text)
+    # Payment reminders: days relative to the due date (-3: three days before; 7: a week
+    # after), sent by the worker while the invoice is unpaid.
+    reminders_enabled: Mapped[bool] = mapped_column(default=False)
+    reminder_offsets: Mapped[list[int]] = mapped_column(JSON, default=lambda: [-3, 7, 30])
 
 
 class SalesDocument(IdMixin, TenantScoped, TimestampMixin, Base):
@@ -114,6 +118,12 @@ class SalesDocument(IdMixin, TenantScoped, TimestampMixin, Base):
     accepted_user_agent: Mapped[str | None] = mapped_column(String(500))
     declined_at: Mapped[datetime | None]
     decline_reason: Mapped[str | None] = mapped_column(Text)
+    # When ``invoice.overdue`` was emitted: once per invoice.
+    overdue_at: Mapped[datetime | None]
+    # The recurring invoice that produced this invoice.
+    recurring_invoice_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("recurring_invoices.id", ondelete="SET NULL"), index=True
+    )
     created_by_id: Mapped[uuid.UUID | None]
 
 
@@ -231,3 +241,110 @@ class Allocation(IdMixin, TenantScoped, Base):
     amount: Mapped[int] = mapped_column(BigInteger)
     date: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class EmailTemplate(IdMixin, TenantScoped, Base):
+    """An organization's own wording of one kind of e-mail; the built-in one otherwise."""
+
+    __tablename__ = "sales_email_templates"
+    __tenant_index__ = False
+    __table_args__ = (UniqueConstraint("organization_id", "kind", "language"),)
+
+    # quote, invoice, credit_note, reminder, statement
+    kind: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str] = mapped_column(String(20))
+    subject: Mapped[str] = mapped_column(String(300))
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
+
+
+class Reminder(IdMixin, TenantScoped, Base):
+    """A payment reminder sent for an invoice: at most one per step of the schedule."""
+
+    __tablename__ = "sales_reminders"
+    __tenant_index__ = False
+    __table_args__ = (UniqueConstraint("document_id", "offset_days"),)
+
+    document_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("sales_documents.id", ondelete="CASCADE")
+    )
+    offset_days: Mapped[int]
+    to_address: Mapped[str] = mapped_column(String(254))
+    mail_message_id: Mapped[uuid.UUID | None]
+    sent_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class RecurringInvoice(IdMixin, TenantScoped, TimestampMixin, Base):
+    """A template that produces an invoice on a schedule."""
+
+    __tablename__ = "recurring_invoices"
+    __tenant_index__ = False
+    __table_args__ = (
+        CheckConstraint(
+            "frequency IN ('weekly', 'monthly', 'quarterly', 'yearly')", name="frequency"
+        ),
+        CheckConstraint("action IN ('draft', 'issue', 'issue_and_send')", name="action"),
+        Index("ix_recurring_invoices_due", "active", "next_date"),
+        Index("ix_recurring_invoices_listing", "organization_id", "id"),
+    )
+
+    name: Mapped[str] = mapped_column(String(200))
+    party_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("parties.id", ondelete="RESTRICT"))
+    currency: Mapped[str] = mapped_column(String(3))
+    prices_include_tax: Mapped[bool] = mapped_column(default=False)
+    # The invoice lines as the API takes them: description, quantity, unit_price, ...
+    lines: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    payment_terms: Mapped[str | None] = mapped_column(String(30))
+    reference: Mapped[str | None] = mapped_column(String(100))
+    notes: Mapped[str | None] = mapped_column(Text)
+    language: Mapped[str | None] = mapped_column(String(20))
+    frequency: Mapped[str] = mapped_column(String(10))
+    interval: Mapped[int] = mapped_column(default=1)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    # The issue date of the next invoice; none once the schedule has ended.
+    next_date: Mapped[date | None] = mapped_column(Date)
+    action: Mapped[str] = mapped_column(String(20), default="draft")
+    active: Mapped[bool] = mapped_column(default=True)
+    invoices_created: Mapped[int] = mapped_column(default=0)
+    last_invoice_id: Mapped[uuid.UUID | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_by_id: Mapped[uuid.UUID | None]
+
+
+class PaymentProvider(IdMixin, TenantScoped, Base):
+    """A payment provider connected to the organization: how its callbacks are checked
+    and where the money it collects is booked."""
+
+    __tablename__ = "payment_providers"
+    __tenant_index__ = False
+    __table_args__ = (UniqueConstraint("organization_id", "provider"), UniqueConstraint("key"))
+
+    provider: Mapped[str] = mapped_column(String(30))
+    # The HMAC secret the provider signs its callbacks with; needed in clear to verify.
+    secret: Mapped[str] = mapped_column(String(200))
+    # Unguessable, in the callback URL: tells which organization a callback is for.
+    key: Mapped[str] = mapped_column(String(64))
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="RESTRICT"))
+    method: Mapped[str] = mapped_column(String(20), default="card")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class ProviderEvent(IdMixin, TenantScoped, Base):
+    """Each provider event processed once: replays and retries find it here."""
+
+    __tablename__ = "payment_provider_events"
+    __tenant_index__ = False
+    __table_args__ = (UniqueConstraint("organization_id", "provider", "event_id"),)
+
+    provider: Mapped[str] = mapped_column(String(30))
+    event_id: Mapped[str] = mapped_column(String(200))
+    event_type: Mapped[str] = mapped_column(String(100))
+    # payment_recorded, ignored, or rejected (with the reason in ``detail``)
+    outcome: Mapped[str] = mapped_column(String(20))
+    detail: Mapped[str | None] = mapped_column(Text)
+    payment_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("payments.id", ondelete="SET NULL")
+    )
+    received_at: Mapped[datetime] = mapped_column(default=clock.now)

@@ -29,7 +29,12 @@ from comptoir.worker import registry
 log = logging.getLogger("comptoir.worker")
 
 # Domains whose tasks modules register handlers when imported.
-TASK_MODULES = ("comptoir.mail.tasks", "comptoir.identity.tasks", "comptoir.worker.housekeeping")
+TASK_MODULES = (
+    "comptoir.mail.tasks",
+    "comptoir.identity.tasks",
+    "comptoir.worker.housekeeping",
+    "comptoir.sales.tasks",
+)
 LEASE = timedelta(minutes=5)
 
 
