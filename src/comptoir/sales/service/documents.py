@@ -5,6 +5,7 @@ sending, accepting) lives in the modules of each kind."""
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -128,6 +129,14 @@ def log(
     session.add(
         SalesDocumentEvent(document_id=document.id, kind=kind, actor_id=actor_id, detail=detail)
     )
+
+
+def public_path(document: SalesDocument) -> str:
+    """The document's page for its customer, reachable without an account at an
+    unguessable link; the token is made the first time the link is needed."""
+    if document.public_token is None:
+        document.public_token = secrets.token_urlsafe(32)
+    return f"/d/{document.public_token}"
 
 
 def amount_due(document: SalesDocument) -> int:
