@@ -74,6 +74,34 @@ def test_demo_company_has_balanced_books(cli_env: dict[str, str], database_url: 
     assert {row.code for row in balance.rows} >= {"512", "530", "701", "44571", "101"}
 
 
+def test_demo_company_shows_every_state_of_the_sales_cycle(
+    cli_env: dict[str, str], database_url: str
+) -> None:
+    from comptoir.identity.service import demo
+    from comptoir.kit.db import Database
+    from comptoir.kit.tenancy import set_organization
+    from comptoir.sales.service import documents, receivables
+
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+    database = Database(database_url)
+    with database.unit_of_work(write=False) as session:
+        organization, _ = demo.ensure_demo(session)
+        set_organization(session, organization.id)
+        page = documents.list_documents(
+            session, documents.DocumentFilter(kind="invoice"), limit=50, cursor=None
+        )
+        invoices = list(page.items)
+        aged = receivables.aged_receivables(session, documents.today())
+    database.dispose()
+    assert len(invoices) == 5
+    assert {i.status for i in invoices} == {"paid", "partially_paid", "issued", "draft"}
+    assert sum(documents.is_overdue(i) for i in invoices) == 1
+    assert receivables.total_of(aged).total == sum(
+        documents.amount_due(i) for i in invoices if i.number
+    )
+
+
 def test_db_upgrade_and_current(cli_env: dict[str, str]) -> None:
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     current = runner.invoke(app, ["db", "current"])

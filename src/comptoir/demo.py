@@ -1,4 +1,5 @@
-"""The demo company: identity's users and roles, and a few months of books."""
+"""The demo company: identity's users and roles, a few months of books, customers,
+products and invoices."""
 
 from __future__ import annotations
 
@@ -9,10 +10,12 @@ from comptoir.identity.service import demo as identity_demo
 from comptoir.kit import clock
 from comptoir.kit.tenancy import as_organization
 from comptoir.ledger.service import demo as ledger_demo
+from comptoir.sales.service import demo as sales_demo
 
 
 def ensure(session: Session) -> tuple[Organization, list[identity_demo.DemoLogin]]:
     organization, logins = identity_demo.ensure_demo(session)
     with as_organization(session, organization.id):
         ledger_demo.seed_books(session, clock.now().date())
+        sales_demo.seed_sales(session, clock.now().date())
     return organization, logins
