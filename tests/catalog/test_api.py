@@ -47,6 +47,11 @@ def _events(database: Database) -> list[OutboxEvent]:
         )
 
 
+def test_goods_sell_to_the_goods_account_by_default(client: TestClient, owner: Account) -> None:
+    bread = _create(client, owner, {"name": "Bread", "kind": "goods"})
+    assert bread["income_account"] == "707"
+
+
 def test_a_product_with_every_default(
     client: TestClient, owner: Account, database: Database
 ) -> None:
@@ -57,8 +62,8 @@ def test_a_product_with_every_default(
     assert consulting["unit_price"] == "0"
     assert consulting["currency"] == "EUR"
     assert consulting["tax_category"] == "standard"
-    # The French chart's first sales account; nothing for purchases.
-    assert consulting["income_account"] == "701"
+    # The French chart's account for sales of services; nothing for purchases.
+    assert consulting["income_account"] == "706"
     assert consulting["expense_account"] is None
     assert consulting["active"] is True
     assert _create(client, owner, {"name": "Second"})["sku"] == "P-00002"

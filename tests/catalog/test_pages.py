@@ -97,8 +97,8 @@ def test_a_product_is_added_shown_changed_and_deleted(
 ) -> None:
     form = client.get("/sales/products/new")
     assert form.status_code == 200
-    # The chart's sales account is chosen already; the currency is the organization's.
-    assert re.search(r'<option value="701"[^>]*selected', form.text)
+    # The chart's account for sales of services (the default kind) is chosen already.
+    assert re.search(r'<option value="706"[^>]*selected', form.text)
     assert re.search(r'<option value="EUR"[^>]*selected', form.text)
     assert "607 · Achats de marchandises" in form.text  # offered for purchases
     assert '<option value="607"' not in form.text.split('id="f-expense_account"')[0]
@@ -205,7 +205,7 @@ def test_import_previews_then_imports(client: TestClient, owner: Account, csrf: 
     exported = client.get("/sales/products/export")
     assert exported.headers["content-type"].startswith("text/csv")
     assert exported.text.startswith("sku,name,description,kind")
-    assert "PAPER,Paper,,goods,,4.125,EUR,standard,701,,true" in exported.text
+    assert "PAPER,Paper,,goods,,4.125,EUR,standard,707,,true" in exported.text
 
 
 def test_import_reports_every_row_and_imports_nothing(

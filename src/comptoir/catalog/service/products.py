@@ -43,8 +43,6 @@ _TEXT_LIMITS = {"name": 200, "unit": 20, "description": 5000}
 INCOME_TYPES = ("income",)
 EXPENSE_TYPES = ("expense", "asset")
 ACCOUNT_TYPES = {"income_account": INCOME_TYPES, "expense_account": EXPENSE_TYPES}
-# The subtype of the chart's sales accounts; the first of them is a new product's default.
-DEFAULT_INCOME_SUBTYPE = "sales"
 
 # Whether something refers to a product, so that it must be deactivated rather than
 # deleted. Empty for now: quotes, invoices, bills and stock register their checks here.
@@ -182,10 +180,11 @@ def validate_values(
     return clean
 
 
-def default_income_account(session: Session) -> uuid.UUID | None:
-    """The chart's first sales account (706 or 701 in the French chart, 4100 in the generic
-    one): where a product's sales go unless it says otherwise."""
-    account = accounts.first_of_subtype(session, DEFAULT_INCOME_SUBTYPE)
+def default_income_account(session: Session, kind: str = "service") -> uuid.UUID | None:
+    """Where a product's sales go unless it says otherwise: the chart's sales account for
+    its kind (706 for services, 707 for goods in the French chart), else its first sales
+    account (4100 in the generic chart)."""
+    account = accounts.default_sales_account(session, "goods" if kind == "goods" else "services")
     return account.id if account is not None else None
 
 
@@ -204,7 +203,7 @@ def prepare_new(session: Session, values: dict[str, Any]) -> dict[str, Any]:
         values["currency"] = organizations.get_current(session).base_currency
     clean = validate_values(session, values, None)
     if "income_account" not in values:
-        clean["income_account_id"] = default_income_account(session)
+        clean["income_account_id"] = default_income_account(session, clean["kind"])
     clean.setdefault("active", True)
     return clean
 
