@@ -157,3 +157,47 @@ def test_refund_pays_out_a_credit_note(client: TestClient, owner: Account) -> No
     assert ledger["512"] == Decimal("1100.00")
     cancel = client.post(f"/api/v1/invoices/{issued['id']}/cancel", headers=owner.headers)
     assert cancel.status_code == 409
+
+
+def test_a_credit_note_applied_in_part_refunds_the_rest(client: TestClient, owner: Account) -> None:
+    acme = customer(client, owner)
+    first = invoice(client, owner, acme["id"])
+    credit = client.post(
+        "/api/v1/credit-notes",
+        headers=owner.headers,
+        json={
+            "customer": acme["id"],
+            "issue_date": "2026-02-12",
+            "lines": [{"description": "Goodwill", "unit_price": "500.00", "tax_codes": []}],
+        },
+    ).json()
+    assert (
+        client.post(f"/api/v1/credit-notes/{credit['id']}/issue", headers=owner.headers).status_code
+        == 200
+    )
+    applied = client.post(
+        f"/api/v1/credit-notes/{credit['id']}/apply",
+        headers=owner.headers,
+        json={"invoice": first["id"], "amount": "200.00"},
+    )
+    assert applied.status_code == 200, applied.text
+    refund = client.post(
+        "/api/v1/payments",
+        headers=owner.headers,
+        json={
+            "customer": acme["id"],
+            "date": "2026-02-13",
+            "amount": "300.00",
+            "direction": "out",
+            "allocations": [{"credit_note": credit["id"], "amount": "300.00"}],
+        },
+    )
+    assert refund.status_code == 201, refund.text
+    after = client.get(f"/api/v1/credit-notes/{credit['id']}", headers=owner.headers).json()
+    assert after["amount_due"] == "0.00"
+    owed = client.get(f"/api/v1/invoices/{first['id']}", headers=owner.headers).json()
+    assert owed["amount_due"] == "1000.00"
+    # The invoice's 1,200.00 less the 200.00 credited; the refund cleared the rest.
+    assert balances(client, owner)["411"] == Decimal("1000.00")
+    aged = client.get("/api/v1/reports/aged-receivables?as_of=2026-02-13", headers=owner.headers)
+    assert aged.json()[0]["totals"]["total"] == "1000.00"

@@ -45,14 +45,16 @@ class Allocation:
     amount: int
 
 
-def _allocate(lines: list[JournalLine], open_amounts: dict[uuid.UUID, int]) -> list[Allocation]:
-    """Match as much as both sides allow: the smaller side entirely, the larger side in
-    date order until it is used up."""
+def _allocate(
+    lines: list[JournalLine], open_amounts: dict[uuid.UUID, int], limit: int | None
+) -> list[Allocation]:
+    """Match as much as both sides allow (and at most ``limit``): the smaller side
+    entirely, the larger side in date order until it is used up."""
     debits = [line for line in lines if open_amounts[line.id] > 0]
     credits = [line for line in lines if open_amounts[line.id] < 0]
     total_debit = sum(open_amounts[line.id] for line in debits)
     total_credit = -sum(open_amounts[line.id] for line in credits)
-    budget = min(total_debit, total_credit)
+    budget = min(total_debit, total_credit, *([limit] if limit is not None else []))
     allocations: list[Allocation] = []
     for side, sign in ((debits, 1), (credits, -1)):
         remaining = budget
@@ -70,8 +72,10 @@ def match(
     *,
     on: date | None = None,
     actor_id: uuid.UUID | None = None,
+    limit: int | None = None,
 ) -> Matching:
-    """Match posted lines of one reconcilable account under a new code."""
+    """Match posted lines of one reconcilable account under a new code; ``limit`` caps
+    the amount matched on each side (a credit note applied in part keeps the rest open)."""
     unique_ids = list(dict.fromkeys(line_ids))
     if len(unique_ids) < 2:
         raise ValidationFailed.single("line_ids", "Match at least two lines.")
@@ -100,7 +104,7 @@ def match(
     open_amounts = {line.id: line.debit - line.credit - already.get(line.id, 0) for line in lines}
     if any(amount == 0 for amount in open_amounts.values()):
         raise Conflict("One of these lines is already fully matched.", code="line_already_matched")
-    allocations = _allocate(lines, open_amounts)
+    allocations = _allocate(lines, open_amounts, limit)
     if not allocations or sum(a.amount for a in allocations) != 0:
         raise ValidationFailed.single("line_ids", "Match debits against credits.", "one_sided")
     count = session.scalar(select(func.count()).select_from(Matching)) or 0

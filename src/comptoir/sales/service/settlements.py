@@ -10,10 +10,11 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from comptoir.identity.service import organizations
 from comptoir.kit import clock
 from comptoir.kit.errors import ValidationFailed
 from comptoir.kit.money import format_minor
-from comptoir.ledger.service import matching
+from comptoir.ledger.service import matching, rates
 from comptoir.outbox import service as outbox
 from comptoir.sales.models import Allocation, SalesDocument
 from comptoir.sales.service import documents, posting
@@ -104,11 +105,22 @@ def record_allocation(
     if credit_note is not None:
         credit_note.settled += amount
     assert invoice.entry_id is not None
+    # A credit note's one receivable line settles several invoices and refunds: letter
+    # only this part of it. A payment has a line per settlement already.
+    limit = None
+    if credit_note is not None:
+        limit = rates.convert(
+            amount,
+            credit_note.currency,
+            organizations.get_current(session).base_currency,
+            credit_note.exchange_rate,
+        )
     matching.match(
         session,
         [posting.receivable_line_id(session, invoice.entry_id), settling_line],
         on=on,
         actor_id=actor_id,
+        limit=limit,
     )
     documents.log(
         session,
