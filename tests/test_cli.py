@@ -77,7 +77,7 @@ def test_demo_company_has_balanced_books(cli_env: dict[str, str], database_url: 
 def test_demo_company_shows_every_state_of_the_sales_cycle(
     cli_env: dict[str, str], database_url: str
 ) -> None:
-    from comptoir.identity.service import demo
+    from comptoir.identity.service import demo, members
     from comptoir.kit.db import Database
     from comptoir.kit.tenancy import set_organization
     from comptoir.sales.service import documents, receivables
@@ -93,7 +93,11 @@ def test_demo_company_shows_every_state_of_the_sales_cycle(
         )
         invoices = list(page.items)
         aged = receivables.aged_receivables(session, documents.today())
+        client = next(m for m in members.list_members(session) if m.membership.role == "client")
+        portal_party = client.membership.party_id
+        customers = documents.customers_of(session, invoices)
     database.dispose()
+    assert portal_party is not None and customers[portal_party].name == "Hôtel du Parc"
     assert len(invoices) == 5
     assert {i.status for i in invoices} == {"paid", "partially_paid", "issued", "draft"}
     assert sum(documents.is_overdue(i) for i in invoices) == 1

@@ -17,11 +17,25 @@ from tests.conftest import Account, register
 from tests.identity.test_members import accept_new, invite
 
 
+def _flat(routes: list[Any]) -> list[Any]:
+    """Routes with those of included routers spelled out: FastAPI keeps an included
+    router as one entry (``original_router``), which would hide its routes from the walks."""
+    found = []
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        if inner is None:
+            found.append(route)
+            continue
+        assert not route.include_context.prefix, "give the sub-router its own prefix"
+        found.extend(_flat(inner.routes))
+    return found
+
+
 def _api_routes() -> list[APIRoute]:
     return [
         route
         for router in ROUTERS
-        for route in router.routes
+        for route in _flat(router.routes)
         if isinstance(route, APIRoute) and route.path.startswith("/api/v1")
     ]
 
@@ -46,8 +60,11 @@ def test_every_api_route_declares_a_scope_or_is_public(route: APIRoute) -> None:
     scope = _declared_scope(route.dependant)
     assert public or scope, f"{route.path} has neither require_scope(...) nor @public"
     if public:
-        # Only the authentication entry points may be public.
-        assert route.path.startswith(("/api/v1/auth/", "/api/v1/invitations/{token}")), route.path
+        # Only the authentication entry points may be public, and the payment providers'
+        # callbacks, which prove who sends them with a signature instead.
+        assert route.path.startswith(
+            ("/api/v1/auth/", "/api/v1/invitations/{token}", "/api/v1/payments/callbacks/")
+        ), route.path
 
 
 def test_the_public_routes_are_exactly_the_auth_entry_points() -> None:
@@ -65,6 +82,7 @@ def test_the_public_routes_are_exactly_the_auth_entry_points() -> None:
         "POST /api/v1/auth/register",
         "POST /api/v1/auth/verify-email",
         "POST /api/v1/invitations/{token}/accept",
+        "POST /api/v1/payments/callbacks/{provider}",
     ]
 
 
@@ -200,6 +218,23 @@ def _other_payment(client: TestClient, other: Account, worker: Worker) -> str:
     return str(payment.json()["id"])
 
 
+def _other_recurring(client: TestClient, other: Account, worker: Worker) -> str:
+    party = client.post("/api/v1/customers", headers=other.headers, json={"name": "Theirs"})
+    assert party.status_code == 201, party.text
+    template = client.post(
+        "/api/v1/recurring-invoices",
+        headers=other.headers,
+        json={
+            "name": "Theirs",
+            "customer": party.json()["id"],
+            "frequency": "monthly",
+            "lines": [{"description": "Work", "unit_price": "10.00", "tax_codes": []}],
+        },
+    )
+    assert template.status_code == 201, template.text
+    return str(template.json()["id"])
+
+
 OTHER_TENANT_IDS: dict[str, Callable[[TestClient, Account, Worker], str]] = {
     "member_id": _other_member,
     "invitation_id": _other_invitation,
@@ -215,10 +250,16 @@ OTHER_TENANT_IDS: dict[str, Callable[[TestClient, Account, Worker], str]] = {
     "product_id": _other_product,
     "invoice_id": _other_document("/api/v1/invoices"),
     "credit_note_id": _other_document("/api/v1/credit-notes"),
+    "quote_id": _other_document("/api/v1/quotes"),
     "payment_id": _other_payment,
+    "recurring_id": _other_recurring,
+    # The portal's document pages: any kind of sales document.
+    "document_id": _other_document("/api/v1/invoices"),
 }
-# Parameters that are not tenant ids: secrets carried in a link.
-NOT_TENANT_IDS = {"token"}
+# Parameters that are not tenant ids: secrets carried in a link; a payment provider's name
+# (one of a fixed list: each organization has its own connection under the same name);
+# an e-mail template's kind (each organization has its own wording of the same kinds).
+NOT_TENANT_IDS = {"token", "provider", "kind"}
 # A valid body for routes that take one, so that validation does not answer first.
 SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/v1/members/{member_id}"): {"role": "viewer"},
@@ -236,7 +277,15 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/v1/products/{product_id}"): {"name": "Renamed"},
     ("PATCH", "/api/v1/invoices/{invoice_id}"): {"notes": "Changed"},
     ("PATCH", "/api/v1/credit-notes/{credit_note_id}"): {"notes": "Changed"},
+    ("PATCH", "/api/v1/quotes/{quote_id}"): {"notes": "Changed"},
+    ("POST", "/api/v1/quotes/{quote_id}/reject"): {"reason": "Too cheap"},
+    ("POST", "/api/v1/quotes/{quote_id}/send"): {},
+    ("POST", "/api/v1/quotes/{quote_id}/accept"): {},
+    ("POST", "/api/v1/quotes/{quote_id}/decline"): {},
     ("POST", "/api/v1/credit-notes/{credit_note_id}/apply"): {"invoice": "F-1", "amount": "1"},
+    ("POST", "/api/v1/invoices/{invoice_id}/send"): {},
+    ("POST", "/api/v1/credit-notes/{credit_note_id}/send"): {},
+    ("PATCH", "/api/v1/recurring-invoices/{recurring_id}"): {"name": "Renamed"},
     ("POST", "/api/v1/payments/{payment_id}/allocate"): {
         "allocations": [{"invoice": "F-1", "amount": "1"}]
     },
@@ -312,7 +361,7 @@ WEB_SAMPLE_FORMS: dict[tuple[str, str], dict[str, str]] = {
 def _web_walk() -> list[tuple[str, APIRoute]]:
     cases = []
     for router in ROUTERS:
-        for route in router.routes:
+        for route in _flat(router.routes):
             if not isinstance(route, APIRoute) or route.path.startswith("/api"):
                 continue
             if set(re.findall(r"{(\w+)}", route.path)) - NOT_TENANT_IDS:

@@ -213,6 +213,16 @@ def upgrade() -> None:
             ondelete="SET NULL",
         )
 
+    with op.batch_alter_table("invitations", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("party_id", sa.Uuid(), nullable=True))
+        batch_op.create_foreign_key(
+            batch_op.f("fk_invitations_party_id_parties"),
+            "parties",
+            ["party_id"],
+            ["id"],
+            ondelete="SET NULL",
+        )
+
     with op.batch_alter_table("sales_documents", schema=None) as batch_op:
         batch_op.add_column(sa.Column("overdue_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column("recurring_invoice_id", sa.Uuid(), nullable=True))
@@ -254,6 +264,10 @@ def downgrade() -> None:
 
     with op.batch_alter_table("memberships", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_memberships_party_id_parties"), type_="foreignkey")
+        batch_op.drop_column("party_id")
+
+    with op.batch_alter_table("invitations", schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f("fk_invitations_party_id_parties"), type_="foreignkey")
         batch_op.drop_column("party_id")
 
     op.drop_table("sales_reminders")

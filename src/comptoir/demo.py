@@ -18,4 +18,7 @@ def ensure(session: Session) -> tuple[Organization, list[identity_demo.DemoLogin
     with as_organization(session, organization.id):
         ledger_demo.seed_books(session, clock.now().date())
         sales_demo.seed_sales(session, clock.now().date())
+        portal_customer = sales_demo.portal_customer_id(session)
+        if portal_customer is not None:
+            identity_demo.link_portal_client(session, portal_customer)
     return organization, logins

@@ -2,22 +2,27 @@
 
 Identity does not know the ledger or taxes; they ask to hear of new organizations here.
 Parties and products do not know the documents that use them; sales adds its checks to
-their "in use, archive instead of delete" lists here.
+their "in use, archive instead of delete" lists here. Identity does not know parties
+either; the parties service checks the party a portal member is linked to.
 """
 
 from __future__ import annotations
 
 from comptoir.catalog.service import products
-from comptoir.identity.service import organizations
+from comptoir.identity.service import organizations, party_links
 from comptoir.ledger.service import charts
-from comptoir.parties.service import parties
-from comptoir.sales.service import documents, payments
+from comptoir.parties.service import links, parties
+from comptoir.sales.service import documents, payments, recurring
 from comptoir.tax.service import taxes
 
 # In this order: taxes point at the accounts of the chart the ledger sets up.
 ON_ORGANIZATION_CREATED = (charts.set_up_books, taxes.set_up_taxes)
-PARTY_USED_BY = (documents.document_uses_party, payments.payment_uses_party)
-PRODUCT_USED_BY = (documents.document_uses_product,)
+PARTY_USED_BY = (
+    documents.document_uses_party,
+    payments.payment_uses_party,
+    recurring.template_uses_party,
+)
+PRODUCT_USED_BY = (documents.document_uses_product, recurring.template_uses_product)
 
 
 def connect() -> None:
@@ -26,3 +31,7 @@ def connect() -> None:
             organizations.ORGANIZATION_CREATED.append(hook)
     for used_by, checks in ((parties.USED_BY, PARTY_USED_BY), (products.USED_BY, PRODUCT_USED_BY)):
         used_by.extend(check for check in checks if check not in used_by)
+    if links.linkable not in party_links.PARTY_CHECKS:
+        party_links.PARTY_CHECKS.append(links.linkable)
+    if links.choices not in party_links.PARTY_CHOICES:
+        party_links.PARTY_CHOICES.append(links.choices)

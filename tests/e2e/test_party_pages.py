@@ -84,7 +84,7 @@ def test_a_customer_with_contacts_found_by_search_and_edited(
     expect(rows).to_have_count(1)
     page.get_by_role("link", name="Boulangerie Paul").click()
 
-    page.get_by_role("link", name="Edit").click()
+    page.get_by_role("link", name="Edit", exact=True).click()
     expect(page.get_by_label("Name, contact 2", exact=True)).to_have_value("Sophie Durand")
     page.get_by_label("Name", exact=True).fill("Boulangerie Paul & Fils")
     page.get_by_role("button", name="Remove contact 1").click()

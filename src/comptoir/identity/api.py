@@ -283,6 +283,7 @@ def member_out(member: members.Member) -> schemas.MemberOut:
         email=member.user.email,
         name=member.user.name,
         role=Role(member.membership.role),
+        party_id=member.membership.party_id,
         joined_at=member.membership.created_at,
     )
 
@@ -303,15 +304,21 @@ def get_member(
     return member_out(members.get_member(session, member_id))
 
 
-@team.patch("/members/{member_id}", summary="Change a member's role")
-def change_member_role(
+@team.patch("/members/{member_id}", summary="Change a member's role or portal party")
+def update_member(
     member_id: uuid.UUID,
     body: schemas.MemberUpdate,
     principal: Annotated[Principal, require_scope("members:write")],
     session: DbSession,
 ) -> schemas.MemberOut:
-    """Only owners grant or take away the owner role; the last owner cannot be demoted (409)."""
-    return member_out(members.change_role(session, principal, member_id, body.role))
+    """Only owners grant or take away the owner role; the last owner cannot be demoted (409).
+
+    `party` links a client to one of the organization's customers, a supplier to one of
+    its suppliers: the portal shows them that party's documents only. 422 on `party` for
+    an unknown party, one of the wrong kind, or a role that is not a portal role.
+    """
+    values = body.model_dump(exclude_unset=True)
+    return member_out(members.update_member(session, principal, member_id, values))
 
 
 @team.delete(
@@ -332,6 +339,7 @@ def invitation_out(invitation: Invitation) -> schemas.InvitationOut:
         id=invitation.id,
         email=invitation.email,
         role=Role(invitation.role),
+        party_id=invitation.party_id,
         created_at=invitation.created_at,
         expires_at=invitation.expires_at,
     )
@@ -352,7 +360,7 @@ def create_invitation(
     config: Config,
 ) -> schemas.InvitationCreated:
     """E-mails a link valid 7 days. Inviting the same address again replaces the earlier link."""
-    sent = members.invite(session, config, principal, body.email, body.role)
+    sent = members.invite(session, config, principal, body.email, body.role, body.party)
     return schemas.InvitationCreated(
         **invitation_out(sent.invitation).model_dump(),
         accept_url=f"{config.base_url}/invitations/{sent.token}",

@@ -153,22 +153,40 @@ class MemberOut(BaseModel):
     email: str
     name: str
     role: Role
+    party_id: uuid.UUID | None = Field(
+        description="Portal members (client, supplier): the customer or supplier whose "
+        "documents they see"
+    )
     joined_at: datetime
 
 
 class MemberUpdate(Request):
-    role: Role
+    """Only the fields sent change."""
+
+    role: Role | None = None
+    party: uuid.UUID | None = Field(
+        default=None,
+        description="The id of the customer (role client) or supplier (role supplier) the "
+        "member sees in the portal; null to unlink. Other roles take no party. Without it, "
+        "a new role keeps the party when it fits and drops it otherwise.",
+    )
 
 
 class InvitationCreate(Request):
     email: str = Field(max_length=320)
     role: Role
+    party: uuid.UUID | None = Field(
+        default=None,
+        description="Portal invitations (client, supplier): the customer or supplier the "
+        "member will see on joining",
+    )
 
 
 class InvitationOut(BaseModel):
     id: uuid.UUID
     email: str
     role: Role
+    party_id: uuid.UUID | None = None
     created_at: datetime
     expires_at: datetime
 

@@ -8,7 +8,8 @@ from typing import Annotated, Any
 from fastapi import Form, Query, Request, Response
 from pydantic import BaseModel
 
-from comptoir.identity.service import accounts, members, organizations, sessions
+from comptoir.identity.roles import PORTAL_ROLES, Role
+from comptoir.identity.service import accounts, members, organizations, party_links, sessions
 from comptoir.kit.context import current_origin
 from comptoir.kit.errors import DomainError, Gone, RateLimited, ValidationFailed
 from comptoir.server.deps import Config
@@ -45,6 +46,7 @@ ORGANIZATION_NOTICES = {
 MEMBER_NOTICES = {
     "invited": "Invitation sent: the e-mail is queued for delivery.",
     "role_changed": "The role is changed.",
+    "party_changed": "The portal link is saved.",
     "removed": "The member is removed; their sessions in this company have ended.",
     "withdrawn": "The invitation is withdrawn; its link no longer works.",
 }
@@ -110,6 +112,7 @@ class ProfileForm(BaseModel):
 class InviteForm(BaseModel):
     email: str = ""
     role: str = "accountant"
+    party: str = ""
 
 
 class PasswordForm(BaseModel):
@@ -457,6 +460,21 @@ def save_organization(
 # -- settings: members and invitations ---------------------------------------------------
 
 
+def _portal_links(session: Db, people: list[members.Member]) -> dict[str, Any]:
+    """What the rows of portal members show: the party each is linked to, and the parties
+    of each portal role to choose from."""
+    linked = {
+        member.membership.id: party_links.find(
+            session, Role(member.membership.role), member.membership.party_id
+        )
+        for member in people
+    }
+    return {
+        "linked_parties": linked,
+        "party_choices": {role.value: party_links.choices(session, role) for role in PORTAL_ROLES},
+    }
+
+
 def _members_page(
     request: Request,
     visitor: Visitor,
@@ -465,11 +483,14 @@ def _members_page(
     alert: str | None = None,
     status_code: int = 200,
 ) -> Response:
+    people = members.list_members(session)
     return render(
         request,
         "identity/settings_members.html",
         {
-            "members": members.list_members(session),
+            "members": people,
+            **_portal_links(session, people),
+            "invite_party_options": _invite_party_options(session),
             "invitations": members.list_invitations(session),
             "invite_form": invite_form,
             "alert": alert,
@@ -500,7 +521,7 @@ def invite_member(
     visitor.require("members:write")
     try:
         role = members.parse_role(form.role)
-        members.invite(session, config, visitor.principal, form.email, role)
+        members.invite(session, config, visitor.principal, form.email, role, _party_id(form.party))
     except DomainError as exc:
         state = failed_form(session, exc, form.model_dump())
         return _members_page(request, visitor, session, state, status_code=state.status)
@@ -513,12 +534,19 @@ def _member_failed(
     discard(session, exc)
     if is_htmx(request):
         # HTMX swaps only successful answers: the row comes back with the reason inside.
-        row = {"member": members.get_member(session, membership_id), "row_error": _message(exc)}
-        return render(request, "identity/_member_row.html", row)
+        return _member_row(request, session, membership_id, row_error=_message(exc))
     blank = FormState(InviteForm().model_dump())
     return _members_page(
         request, visitor, session, blank, alert=_message(exc), status_code=exc.status
     )
+
+
+def _member_row(
+    request: Request, session: Db, membership_id: uuid.UUID, **messages: str
+) -> Response:
+    member = members.get_member(session, membership_id)
+    context = {"member": member, **_portal_links(session, [member]), **messages}
+    return render(request, "identity/_member_row.html", context)
 
 
 @router.post("/settings/members/{member_id}/role")
@@ -532,16 +560,57 @@ def change_member_role(
     visitor.require("members:write")
     membership_id = parse_id(member_id)
     try:
-        member = members.change_role(
-            session, visitor.principal, membership_id, members.parse_role(role)
+        member = members.update_member(
+            session, visitor.principal, membership_id, {"role": members.parse_role(role)}
         )
     except DomainError as exc:
         return _member_failed(request, visitor, session, membership_id, exc)
     if member.user.id == visitor.user.id or not is_htmx(request):
         # Changing one's own role changes what the page may show: load it again.
         return redirect("/settings/members?notice=role_changed", request)
-    context = {"member": member, "row_notice": "Role changed."}
-    return render(request, "identity/_member_row.html", context)
+    return _member_row(request, session, membership_id, row_notice="Role changed.")
+
+
+def _invite_party_options(session: Db) -> list[tuple[str, str]]:
+    """Every party a portal invitation may name, customers then suppliers."""
+    return [
+        (str(party.id), f"{label} · {party.name} ({party.code})")
+        for role, label in ((Role.CLIENT, "Customer"), (Role.SUPPLIER, "Supplier"))
+        for party in party_links.choices(session, role)
+    ]
+
+
+def _party_id(text: str) -> uuid.UUID | None:
+    """The chosen party; none chosen unlinks."""
+    if not text:
+        return None
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise ValidationFailed.single("party", "No such party.", "not_found") from None
+
+
+@router.post("/settings/members/{member_id}/party")
+def change_member_party(
+    request: Request,
+    member_id: str,
+    visitor: CurrentVisitor,
+    session: Db,
+    party: Annotated[str, Form()] = "",
+) -> Response:
+    visitor.require("members:write")
+    membership_id = parse_id(member_id)
+    # Another organization's member is not found, whatever party was chosen.
+    members.get_member(session, membership_id)
+    try:
+        members.update_member(
+            session, visitor.principal, membership_id, {"party": _party_id(party)}
+        )
+    except DomainError as exc:
+        return _member_failed(request, visitor, session, membership_id, exc)
+    if not is_htmx(request):
+        return redirect("/settings/members?notice=party_changed")
+    return _member_row(request, session, membership_id, row_notice="Portal link saved.")
 
 
 @router.post("/settings/members/{member_id}/remove")

@@ -4,6 +4,9 @@ Messages are rows written in the caller's transaction plus a ``mail.deliver`` jo
 so a rolled-back request never sends mail. The worker delivers them over SMTP
 when ``COMPTOIR_SMTP_HOST`` is set, and otherwise writes ``.eml`` files to the
 data directory, which the "Sent mail" page lists.
+
+A message has exactly one recipient: mail to several people is one message each, so
+that each address has its own delivery status and retries, and fits ``to_address``.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 import uuid
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -25,10 +29,12 @@ from comptoir.kit import clock
 from comptoir.kit.errors import NotFound
 from comptoir.kit.pagination import Page, keyset_page
 from comptoir.kit.settings import Settings
-from comptoir.mail.models import MailMessage
+from comptoir.mail.models import MailAttachment, MailMessage
 from comptoir.outbox import service as outbox
 
 DELIVER_JOB = "mail.deliver"
+# (file name, MIME type such as "application/pdf", content)
+Attachment = tuple[str, str, bytes]
 
 _templates = jinja2.Environment(
     loader=jinja2.PackageLoader("comptoir.mail", "templates"),
@@ -86,20 +92,68 @@ def queue(
         body_html=_templates.get_template(f"{kind}.html").render(values),
         sensitive=sensitive,
     )
+    return _enqueue(session, message, organization_id)
+
+
+def queue_rendered(
+    session: Session,
+    *,
+    kind: str,
+    to: str,
+    subject: str,
+    body_text: str,
+    body_html: str | None = None,
+    attachments: Iterable[Attachment] = (),
+    organization_id: uuid.UUID | None = None,
+    reply_to: str | None = None,
+) -> MailMessage:
+    """Queue a message whose bodies the caller already wrote (a document e-mail from the
+    organization's own template), with its files; ``reply_to`` is who answers reach."""
+    message = MailMessage(
+        kind=kind, to_address=to, subject=subject, body_text=body_text, body_html=body_html
+    )
+    files = [
+        MailAttachment(filename=name, content_type=content_type, content=content)
+        for name, content_type, content in attachments
+    ]
+    return _enqueue(session, message, organization_id, files=files, reply_to=reply_to)
+
+
+def _enqueue(
+    session: Session,
+    message: MailMessage,
+    organization_id: uuid.UUID | None,
+    *,
+    files: Sequence[MailAttachment] = (),
+    reply_to: str | None = None,
+) -> MailMessage:
     if organization_id is not None:
         message.organization_id = organization_id
     session.add(message)
     session.flush()
-    outbox.enqueue(
-        session, DELIVER_JOB, {"message_id": str(message.id)}, organization_id=organization_id
-    )
+    for file in files:
+        file.message_id = message.id
+    session.add_all(files)
+    job: dict[str, Any] = {"message_id": str(message.id)}
+    # The delivery job carries the header: the message row has no column for it.
+    if reply_to:
+        job["reply_to"] = reply_to
+    outbox.enqueue(session, DELIVER_JOB, job, organization_id=organization_id)
+    session.flush()
     return message
 
 
-def _build(message: MailMessage, sender: str) -> EmailMessage:
+def _build(
+    message: MailMessage,
+    sender: str,
+    attachments: Sequence[MailAttachment] = (),
+    reply_to: str | None = None,
+) -> EmailMessage:
     email = EmailMessage()
     email["From"] = sender
     email["To"] = message.to_address
+    if reply_to:
+        email["Reply-To"] = reply_to
     email["Subject"] = message.subject
     email["Date"] = format_datetime(clock.now())
     email["Message-ID"] = message.message_id or make_msgid(domain="comptoir.local")
@@ -107,11 +161,34 @@ def _build(message: MailMessage, sender: str) -> EmailMessage:
     email.set_content(message.body_text or "")
     if message.body_html:
         email.add_alternative(message.body_html, subtype="html")
+    for attachment in attachments:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        email.add_attachment(
+            attachment.content,
+            maintype=maintype,
+            subtype=subtype or "octet-stream",
+            filename=attachment.filename,
+        )
     return email
 
 
+def attachments_of(session: Session, message_id: uuid.UUID) -> list[MailAttachment]:
+    return list(
+        session.scalars(
+            select(MailAttachment)
+            .where(MailAttachment.message_id == message_id)
+            .order_by(MailAttachment.filename, MailAttachment.id)
+        )
+    )
+
+
 def deliver(
-    session: Session, message_id: uuid.UUID, transport: MailTransport, *, final_attempt: bool
+    session: Session,
+    message_id: uuid.UUID,
+    transport: MailTransport,
+    *,
+    final_attempt: bool,
+    reply_to: str | None = None,
 ) -> None:
     """Send one queued message; raises on failure so that the worker retries it."""
     message = session.get(MailMessage, message_id)
@@ -119,7 +196,7 @@ def deliver(
         return
     message.attempts += 1
     message.message_id = message.message_id or make_msgid(domain="comptoir.local")
-    email = _build(message, transport.sender)
+    email = _build(message, transport.sender, attachments_of(session, message.id), reply_to)
     try:
         if transport.smtp_host:
             _send_smtp(email, transport)
@@ -179,6 +256,18 @@ def get_message(session: Session, message_id: uuid.UUID) -> MailMessage:
     if message is None:
         raise NotFound("No such message.")
     return message
+
+
+def statuses(session: Session, message_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Delivery status (queued, sent or failed) of this organization's messages by id;
+    unknown ids are left out."""
+    wanted = set(message_ids)
+    if not wanted:
+        return {}
+    rows = session.execute(
+        select(MailMessage.id, MailMessage.status).where(MailMessage.id.in_(wanted))
+    ).all()
+    return {row.id: row.status for row in rows}
 
 
 def raw_message(message: MailMessage) -> bytes | None:

@@ -21,6 +21,7 @@ def deliver_mail(session: Session, payload: dict[str, Any], context: JobContext)
             uuid.UUID(payload["message_id"]),
             transport,
             final_attempt=context.final_attempt,
+            reply_to=payload.get("reply_to"),
         )
     except (OSError, smtplib.SMTPException) as exc:
         raise Retry(f"{type(exc).__name__}: {exc}") from exc

@@ -77,9 +77,13 @@ class RequestContextMiddleware:
             if message["type"] == "http.response.start":
                 status_holder["status"] = message["status"]
                 headers = list(message.get("headers", []))
+                # A response that states its own framing policy keeps it: the PDF that a
+                # document's page shows in a frame allows that page, and only it.
+                own = {key.lower() for key, _ in headers}
                 headers.append((b"x-request-id", request_id.encode()))
-                headers.append((b"content-security-policy", csp.encode()))
-                headers.extend(_SECURITY_HEADERS)
+                if b"content-security-policy" not in own:
+                    headers.append((b"content-security-policy", csp.encode()))
+                headers.extend(item for item in _SECURITY_HEADERS if item[0] not in own)
                 message["headers"] = headers
             await send(message)
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from fastapi import Request, Response
 
+from comptoir.identity.roles import PORTAL_ROLES
 from comptoir.identity.service import members
 from comptoir.ledger import views as ledger_views
 from comptoir.web.websession import Db, MaybeVisitor, Visitor, notice, redirect, render, web_router
@@ -82,6 +83,10 @@ def _checklist(visitor: Visitor, people: int) -> list[Step]:
 def dashboard(request: Request, visitor: MaybeVisitor, session: Db) -> Response:
     if visitor is None:
         return redirect("/login")
+    if visitor.principal.role in PORTAL_ROLES:
+        # Customers and suppliers land on their portal, this notice included.
+        query = "?notice=joined" if request.query_params.get("notice") == "joined" else ""
+        return redirect(f"/portal{query}")
     member_count = pending = 0
     if visitor.can("members:read"):
         member_count = len(members.list_members(session))

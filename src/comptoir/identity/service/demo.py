@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -87,3 +88,16 @@ def ensure_demo(session: Session) -> tuple[Organization, list[DemoLogin]]:
                 )
             logins.append(DemoLogin(email, role, DEMO_PASSWORD))
     return organization, logins
+
+
+def link_portal_client(session: Session, party_id: uuid.UUID) -> None:
+    """Show the demo's client member the portal of ``party_id`` (once; a link changed by
+    hand stays)."""
+    member = session.scalar(
+        select(Membership)
+        .join(User, User.id == Membership.user_id)
+        .where(User.email == demo_email(Role.CLIENT))
+    )
+    if member is not None and member.party_id is None:
+        member.party_id = party_id
+        session.flush()

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,7 +14,7 @@ from sqlalchemy.orm import Session
 from comptoir.audit import service as audit
 from comptoir.identity.models import Invitation, Membership, Organization, User
 from comptoir.identity.roles import ROLE_LABELS, Role
-from comptoir.identity.service import organizations, passwords, sessions
+from comptoir.identity.service import organizations, party_links, passwords, sessions
 from comptoir.identity.service.accounts import (
     SignedIn,
     check_credentials,
@@ -75,18 +77,42 @@ def _guard_owner_change(actor: sessions.Principal, *roles: Role) -> None:
         )
 
 
-def change_role(
-    session: Session, actor: sessions.Principal, membership_id: uuid.UUID, role: Role
+def update_member(
+    session: Session,
+    actor: sessions.Principal,
+    membership_id: uuid.UUID,
+    values: Mapping[str, Any],
 ) -> Member:
+    """Change a member's ``role``, the ``party`` a portal member is linked to, or both.
+
+    Without ``party``, a new role keeps the link when the party fits it (a customer for
+    client, a supplier for supplier) and drops it otherwise.
+    """
     member = get_member(session, membership_id)
-    current = Role(member.membership.role)
-    if current == role:
-        return member
-    _guard_owner_change(actor, current, role)
-    if current == Role.OWNER and _owner_count(session) <= 1:
-        raise Conflict(
-            "The last owner cannot be demoted; make someone else owner first.", code="last_owner"
-        )
+    membership = member.membership
+    current = Role(membership.role)
+    role = Role(values.get("role") or current)
+    if role != current:
+        _guard_owner_change(actor, current, role)
+        if current == Role.OWNER and _owner_count(session) <= 1:
+            raise Conflict(
+                "The last owner cannot be demoted; make someone else owner first.",
+                code="last_owner",
+            )
+    if "party" in values:
+        party_id = party_links.check(session, role, values["party"])
+    elif role != current and party_links.find(session, role, membership.party_id) is None:
+        party_id = None
+    else:
+        party_id = membership.party_id
+    if role != current:
+        _record_role_change(session, member, current, role)
+    if party_id != membership.party_id:
+        _record_party_change(session, member, party_id)
+    return member
+
+
+def _record_role_change(session: Session, member: Member, current: Role, role: Role) -> None:
     member.membership.role = role.value
     session.flush()
     audit.record(
@@ -107,7 +133,30 @@ def change_role(
             "to": role.value,
         },
     )
-    return member
+
+
+def _record_party_change(session: Session, member: Member, party_id: uuid.UUID | None) -> None:
+    before = member.membership.party_id
+    member.membership.party_id = party_id
+    session.flush()
+    audit.record(
+        session,
+        "member.party_changed",
+        target_type="membership",
+        target_id=member.membership.id,
+        before={"party_id": before},
+        after={"party_id": party_id, "user_id": member.user.id},
+    )
+    outbox.emit(
+        session,
+        "member.party_changed",
+        {
+            "id": str(member.membership.id),
+            "user_id": str(member.user.id),
+            "from": str(before) if before else None,
+            "to": str(party_id) if party_id else None,
+        },
+    )
 
 
 def remove_member(session: Session, actor: sessions.Principal, membership_id: uuid.UUID) -> None:
@@ -157,10 +206,18 @@ class SentInvitation:
 
 
 def invite(
-    session: Session, config: AuthConfig, actor: sessions.Principal, email: str, role: Role
+    session: Session,
+    config: AuthConfig,
+    actor: sessions.Principal,
+    email: str,
+    role: Role,
+    party_id: uuid.UUID | None = None,
 ) -> SentInvitation:
+    """Invite ``email`` with ``role``; a portal invitation (client, supplier) may name the
+    party the member will see on joining."""
     address = normalize_email(email)
     _guard_owner_change(actor, role)
+    party_id = party_links.check(session, role, party_id)
     already = session.scalar(
         select(Membership.id).join(User, User.id == Membership.user_id).where(User.email == address)
     )
@@ -179,6 +236,7 @@ def invite(
     invitation = Invitation(
         email=address,
         role=role.value,
+        party_id=party_id,
         token_hash=digest,
         invited_by_id=actor.user_id,
         expires_at=now + INVITATION_TTL,
@@ -297,7 +355,11 @@ def accept_invitation(
         if session.scalar(select(Membership.id).where(Membership.user_id == user.id)):
             raise Conflict("You are already a member of this organization.", code="already_member")
         role = Role(invitation.role)
-        membership = Membership(user_id=user.id, role=role.value)
+        # The party may have been deleted (or changed role) since the invitation was sent.
+        linked = party_links.find(session, role, invitation.party_id)
+        membership = Membership(
+            user_id=user.id, role=role.value, party_id=linked.id if linked else None
+        )
         session.add(membership)
         invitation.accepted_at = clock.now()
         invitation.accepted_user_id = user.id

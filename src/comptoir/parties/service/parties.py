@@ -181,6 +181,27 @@ def validate_values(
     return clean
 
 
+def payload(party: Party) -> dict[str, Any]:
+    """The party as events carry it to webhooks and automations."""
+    return {
+        "id": str(party.id),
+        "code": party.code,
+        "name": party.name,
+        "kind": party.kind,
+        "is_customer": party.is_customer,
+        "is_supplier": party.is_supplier,
+        "email": party.email,
+        "phone": party.phone,
+        "vat_number": party.vat_number,
+        "company_number": party.company_number,
+        "country": party.country,
+        "currency": party.currency,
+        "language": party.language,
+        "payment_terms": party.payment_terms,
+        "archived": party.archived_at is not None,
+    }
+
+
 def by_code(session: Session, code: str) -> Party | None:
     return session.scalar(select(Party).where(Party.code == code))
 
@@ -237,9 +258,7 @@ def create(
         target_id=party.id,
         after={"code": party.code, "name": party.name},
     )
-    outbox.emit(
-        session, f"{role}.created", {"id": str(party.id), "code": party.code, "name": party.name}
-    )
+    outbox.emit(session, f"{role}.created", payload(party))
     return party
 
 
@@ -256,9 +275,7 @@ def update(session: Session, party_id: uuid.UUID, values: dict[str, Any], *, rol
     if contacts is not None:
         set_contacts(session, party, contacts)
     session.flush()
-    outbox.emit(
-        session, f"{role}.updated", {"id": str(party.id), "code": party.code, "name": party.name}
-    )
+    outbox.emit(session, f"{role}.updated", payload(party))
     return party
 
 
@@ -384,13 +401,17 @@ def is_used(session: Session, party_id: uuid.UUID) -> bool:
 
 def archive(session: Session, party_id: uuid.UUID, *, role: Role, archived: bool = True) -> Party:
     party = get(session, party_id, role)
-    audit.apply_changes(
-        session,
-        party,
-        {"archived_at": clock.now() if archived else None},
-        action=f"{role}.{'archived' if archived else 'restored'}",
-        target_type="party",
-    )
+    action = f"{role}.{'archived' if archived else 'restored'}"
+    # Archiving an archived party changes nothing and tells nobody.
+    if (party.archived_at is not None) != archived:
+        audit.apply_changes(
+            session,
+            party,
+            {"archived_at": clock.now() if archived else None},
+            action=action,
+            target_type="party",
+        )
+        outbox.emit(session, action, payload(party))
     session.flush()
     return party
 
@@ -410,6 +431,7 @@ def delete_party(session: Session, party_id: uuid.UUID, *, role: Role) -> None:
         target_id=party.id,
         before={"code": party.code, "name": party.name},
     )
+    deleted = payload(party)
     session.delete(party)
     session.flush()
-    outbox.emit(session, f"{role}.deleted", {"id": str(party_id)})
+    outbox.emit(session, f"{role}.deleted", deleted)

@@ -11,7 +11,7 @@ from comptoir.parties.service import parties
 from comptoir.parties.service.parties import Party
 from comptoir.sales import schemas
 from comptoir.sales.models import Allocation, Payment, SalesDocument
-from comptoir.sales.service import documents, payments, settlements
+from comptoir.sales.service import documents, mailing, payments, quotes, settlements
 from comptoir.server.deps import DbSession
 
 
@@ -25,7 +25,7 @@ def summary(document: SalesDocument, party: Party) -> schemas.DocumentSummary:
         id=document.id,
         kind=document.kind,
         number=document.number,
-        status=document.status,
+        status=quotes.status_of(document),
         overdue=documents.is_overdue(document),
         customer=party_ref(party),
         currency=money,
@@ -99,16 +99,62 @@ def detail(session: DbSession, document: SalesDocument) -> schemas.DocumentOut:
             settlement(allocation, money)
             for allocation in settlements.allocations_of(session, document.id)
         ],
-        timeline=[
-            schemas.EventOut(kind=event.kind, at=event.at, detail=event.detail)
-            for event in documents.events_of(session, document.id)
-        ],
+        timeline=timeline(session, document),
         issued_at=document.issued_at,
         sent_at=document.sent_at,
         paid_at=document.paid_at,
         cancelled_at=document.cancelled_at,
         updated_at=document.updated_at,
     )
+
+
+def quote_summary(document: SalesDocument, party: Party) -> schemas.QuoteSummary:
+    return schemas.QuoteSummary(
+        **summary(document, party).model_dump(), valid_until=document.valid_until
+    )
+
+
+def quote_detail(session: DbSession, document: SalesDocument, base_url: str) -> schemas.QuoteOut:
+    """The quote with its approval, the customer's answer, its link and its invoice."""
+    invoice = quotes.invoice_of(session, document)
+    submitted = document.submitted_at is not None
+    return schemas.QuoteOut(
+        **detail(session, document).model_dump(),
+        approval=schemas.QuoteApprovalOut(
+            submitted_at=document.submitted_at,
+            approved_at=document.approved_at,
+            approved_by_id=document.approved_by_id,
+            automatic=document.approved_at is not None and document.approved_by_id is None,
+            rejection_reason=document.rejection_reason,
+        )
+        if submitted
+        else None,
+        acceptance=schemas.QuoteAcceptanceOut(
+            accepted_at=document.accepted_at,
+            name=document.accepted_name,
+            ip=document.accepted_ip,
+            user_agent=document.accepted_user_agent,
+        )
+        if document.accepted_at is not None
+        else None,
+        decline=schemas.QuoteDeclineOut(
+            declined_at=document.declined_at, reason=document.decline_reason
+        )
+        if document.declined_at is not None
+        else None,
+        viewed_at=document.viewed_at,
+        public_url=(base_url + documents.public_path(document) if document.public_token else None),
+        invoice_id=invoice.id if invoice is not None else None,
+    )
+
+
+def timeline(session: DbSession, document: SalesDocument) -> list[schemas.EventOut]:
+    """The document's events; a sending also says where each of its messages stands."""
+    events = documents.events_of(session, document.id)
+    return [
+        schemas.EventOut(kind=event.kind, at=event.at, detail=details)
+        for event, details in zip(events, mailing.with_delivery(session, events), strict=True)
+    ]
 
 
 def payments_out(session: DbSession, found: Sequence[Payment]) -> list[schemas.PaymentOut]:

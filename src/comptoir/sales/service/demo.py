@@ -3,6 +3,7 @@ every state of the sales cycle: paid, partly paid, overdue, sent, draft."""
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -28,10 +29,10 @@ class DemoProduct:
 
 PRODUCTS = (
     DemoProduct(
-        "PAIN-CAMP", "Pain de campagne (1 kg)", "goods", "piece", "4.20", "reduced_3", "FR-5.5"
+        "PAIN-CAMP", "Pain de campagne (1 kg)", "goods", "piece", "4.20", "reduced_2", "FR-5.5"
     ),
     DemoProduct(
-        "CROIS-50", "Croissants, lot de 50", "goods", "lot", "42.00", "reduced_3", "FR-5.5"
+        "CROIS-50", "Croissants, lot de 50", "goods", "lot", "42.00", "reduced_2", "FR-5.5"
     ),
     DemoProduct(
         "GAT-ANNIV",
@@ -39,7 +40,7 @@ PRODUCTS = (
         "goods",
         "piece",
         "38.00",
-        "reduced_3",
+        "reduced_2",
         "FR-5.5",
     ),
     DemoProduct(
@@ -77,6 +78,9 @@ CUSTOMERS = (
         "billing_city": "Villeurbanne",
     },
 )
+
+# The customer the demo's client member sees in the portal.
+PORTAL_CUSTOMER = "C00001"
 
 # (customer, days before today, lines as (sku, quantity), what happens next)
 INVOICES = (
@@ -149,3 +153,8 @@ def seed_sales(session: Session, today: date) -> int:
                 },
             )
     return len(INVOICES)
+
+
+def portal_customer_id(session: Session) -> uuid.UUID | None:
+    customer = parties.by_code(session, PORTAL_CUSTOMER)
+    return customer.id if customer is not None else None

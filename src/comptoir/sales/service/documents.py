@@ -29,6 +29,7 @@ from comptoir.parties.service import parties
 from comptoir.parties.service.parties import Party
 from comptoir.parties.service.terms import PAYMENT_TERMS
 from comptoir.sales.models import SalesDocument, SalesDocumentEvent, SalesDocumentLine
+from comptoir.sales.service import numbering
 from comptoir.sales.service import settings as sales_settings
 from comptoir.tax.service import rules
 from comptoir.tax.service.calculation import Calculation
@@ -592,11 +593,18 @@ def create_draft(
     *,
     actor_id: uuid.UUID | None = None,
     source: SalesDocument | None = None,
+    number_format: str | None = None,
 ) -> SalesDocument:
+    """A new draft; with ``number_format`` it is numbered at once from its series (quotes,
+    which customers cite from the start)."""
     draft = check(session, values, kind)
+    number = None
+    if number_format is not None:
+        number = numbering.next_number(session, kind, number_format, draft.header["issue_date"])[0]
     document = SalesDocument(
         kind=kind,
         status="draft",
+        number=number,
         party_id=draft.party.id,
         created_by_id=actor_id,
         source_id=source.id if source is not None else None,

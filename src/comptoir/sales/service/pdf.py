@@ -104,7 +104,7 @@ def _locale(language: str | None) -> Locale:
         return Locale("en")
 
 
-class _Formats:
+class Formats:
     def __init__(self, language: str | None, currency: str) -> None:
         self.locale = _locale(language)
         self.currency = currency
@@ -150,13 +150,13 @@ def _party_block(data: dict[str, Any], words: dict[str, str], *, seller: bool) -
     return PrintedParty(name=data.get("name") or "", lines=tuple(lines))
 
 
-def _rate(value: Decimal, formats: _Formats) -> str:
+def _rate(value: Decimal, formats: Formats) -> str:
     return f"{formats.number(value)} %"
 
 
 def build(session: Session, document: SalesDocument) -> PrintedDocument:
     """The printable document, every word and number in the document's language."""
-    formats = _Formats(document.language, document.currency)
+    formats = Formats(document.language, document.currency)
     words = formats.words
     seller = _seller(document, session)
     buyer = _buyer(document, session)

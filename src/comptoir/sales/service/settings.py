@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import select
@@ -22,6 +23,11 @@ FRENCH_LATE_PAYMENT_TERMS = (
     "frais de recouvrement : 40 €. Pas d'escompte pour paiement anticipé."
 )
 _TEXT_LIMITS = {"footer": 2000, "late_payment_terms": 2000, "bank_name": 100}
+# Reminder days relative to the due date: from two months before to a year after.
+MIN_REMINDER_OFFSET = -60
+MAX_REMINDER_OFFSET = 365
+MAX_REMINDERS = 10
+_DAYS = re.compile(r"[+-]?[0-9]{1,4}")
 
 
 def get(session: Session) -> SalesSettings:
@@ -43,6 +49,41 @@ def _text(value: Any, field: str, errors: list[FieldError]) -> str | None:
     if len(text) > _TEXT_LIMITS[field]:
         errors.append(FieldError(field, f"At most {_TEXT_LIMITS[field]} characters.", "too_long"))
     return text or None
+
+
+def _offsets(value: Any, errors: list[FieldError]) -> list[int] | None:
+    """Distinct whole days, sorted; a list, or text such as "-3, 7, 30" from a form."""
+    field = "reminder_offsets"
+    if isinstance(value, str):
+        value = [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+    if not isinstance(value, list):
+        errors.append(FieldError(field, "A list of days relative to the due date."))
+        return None
+    days: set[int] = set()
+    for item in value:
+        if isinstance(item, str) and _DAYS.fullmatch(item):
+            item = int(item)
+        if isinstance(item, bool) or not isinstance(item, int):
+            errors.append(FieldError(field, f"{item!s:.20} is not a whole number of days."))
+            return None
+        if not MIN_REMINDER_OFFSET <= item <= MAX_REMINDER_OFFSET:
+            errors.append(
+                FieldError(
+                    field,
+                    f"Days from {MIN_REMINDER_OFFSET} (before the due date) to "
+                    f"{MAX_REMINDER_OFFSET} (after it); {item} is out of range.",
+                    "out_of_range",
+                )
+            )
+            return None
+        if item in days:
+            errors.append(FieldError(field, f"{item} appears twice.", "duplicate"))
+            return None
+        days.add(item)
+    if len(days) > MAX_REMINDERS:
+        errors.append(FieldError(field, f"At most {MAX_REMINDERS} reminders.", "too_many"))
+        return None
+    return sorted(days)
 
 
 def update(session: Session, values: dict[str, Any]) -> SalesSettings:
@@ -85,6 +126,15 @@ def update(session: Session, values: dict[str, Any]) -> SalesSettings:
                 clean[field] = require_valid(kind, text, field=field) if text else None
             except ValidationFailed as exc:
                 errors.extend(exc.errors)
+    if "reminders_enabled" in values:
+        if isinstance(values["reminders_enabled"], bool):
+            clean["reminders_enabled"] = values["reminders_enabled"]
+        else:
+            errors.append(FieldError("reminders_enabled", "true or false."))
+    if "reminder_offsets" in values:
+        offsets = _offsets(values["reminder_offsets"], errors)
+        if offsets is not None:
+            clean["reminder_offsets"] = offsets
     if errors:
         raise ValidationFailed(errors)
     before = {key: getattr(settings, key) for key in clean}

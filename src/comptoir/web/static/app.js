@@ -36,6 +36,34 @@
     closeMenus(event.target.closest("details.user-menu"));
   });
 
+  // A link or button with data-dialog opens that <dialog> instead of its page; a dialog
+  // shown again with errors (rendered open) becomes modal once the page is loaded.
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest("[data-dialog]");
+    if (opener) {
+      var dialog = document.getElementById(opener.dataset.dialog);
+      if (dialog && dialog.showModal) {
+        event.preventDefault();
+        dialog.showModal();
+        var field = dialog.querySelector("input:not([type=hidden]), select, textarea");
+        if (field) field.focus();
+      }
+      return;
+    }
+    var closer = event.target.closest("[data-close-dialog]");
+    if (closer) closer.closest("dialog").close();
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("dialog[data-open-on-load]").forEach(function (dialog) {
+      if (!dialog.showModal) return;
+      dialog.close();
+      dialog.showModal();
+      var invalid = dialog.querySelector("[aria-invalid=true]");
+      if (invalid) invalid.focus();
+    });
+  });
+
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
     var open = document.querySelector("details.user-menu[open]");
