@@ -1,15 +1,20 @@
-"""A real SMTP server (aiosmtpd) on a free local port, keeping what it receives."""
+"""A real SMTP server (aiosmtpd) on a free local port, keeping what it receives, and the
+fixtures that send a test's mail through it: ``from tests.mail.smtp import settings, smtp``."""
 
 from __future__ import annotations
 
 import email
 import email.policy
 import socket
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from typing import Any
 
+import pytest
 from aiosmtpd.controller import Controller
+
+from comptoir.kit.settings import Settings
 
 
 @dataclass
@@ -48,3 +53,27 @@ class SmtpServer:
 
     def __exit__(self, *exc: object) -> None:
         self.controller.stop()
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    with SmtpServer() as server:
+        yield server
+
+
+def sending_through(settings: Settings, smtp: SmtpServer) -> Settings:
+    """``settings`` that deliver to the local server, in clear (it has no TLS)."""
+    return settings.model_copy(
+        update={
+            "smtp_host": "127.0.0.1",
+            "smtp_port": smtp.port,
+            "smtp_security": "none",
+            "smtp_from": "Comptoir <noreply@comptoir.test>",
+        }
+    )
+
+
+@pytest.fixture
+def settings(settings: Settings, smtp: SmtpServer) -> Settings:
+    """The app and the worker send through the local server."""
+    return sending_through(settings, smtp)

@@ -5,36 +5,18 @@ from __future__ import annotations
 import email
 import email.policy
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from comptoir.kit.db import Database
 from comptoir.kit.settings import Settings
 from comptoir.kit.tenancy import all_tenants
 from comptoir.mail import service as mail
 from comptoir.worker.runner import Worker
-from tests.mail.smtp import SmtpServer
+from tests.mail.smtp import SmtpServer, sending_through, smtp
+
+__all__ = ["smtp"]
 
 PDF = b"%PDF-1.7\n" + bytes(range(256)) + b"\n%%EOF\n"
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with SmtpServer() as server:
-        yield server
-
-
-def smtp_settings(settings: Settings, smtp: SmtpServer) -> Settings:
-    return settings.model_copy(
-        update={
-            "smtp_host": "127.0.0.1",
-            "smtp_port": smtp.port,
-            "smtp_security": "none",
-            "smtp_from": "Comptoir <noreply@comptoir.test>",
-        }
-    )
 
 
 def queue_invoice_mail(database: Database, *, to: str, reply_to: str | None = None) -> uuid.UUID:
@@ -60,7 +42,7 @@ def test_the_pdf_arrives_attached_over_smtp(
 ) -> None:
     message_id = queue_invoice_mail(database, to="client@example.org", reply_to="billing@acme.fr")
     assert smtp.inbox.messages == []  # nothing leaves before the worker runs
-    Worker(database, smtp_settings(settings, smtp), name="test").drain()
+    Worker(database, sending_through(settings, smtp), name="test").drain()
 
     [received] = smtp.inbox.to("client@example.org")
     assert received["Subject"] == "Invoice F-2026-00001"
@@ -102,7 +84,7 @@ def test_a_refused_message_keeps_its_attachments_for_the_retry(
 
     smtp.inbox.fail_next = 1
     queue_invoice_mail(database, to="client@example.org")
-    worker = Worker(database, smtp_settings(settings, smtp), name="test")
+    worker = Worker(database, sending_through(settings, smtp), name="test")
     worker.drain()
     assert smtp.inbox.messages == []
     with clock.travel(timedelta(minutes=2)):

@@ -3,38 +3,19 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from datetime import timedelta
 
-import pytest
 from fastapi.testclient import TestClient
 
 from comptoir.kit import clock
-from comptoir.kit.settings import Settings
 from comptoir.worker.runner import Worker
 from tests.conftest import PASSWORD, Account, login, register
-from tests.mail.smtp import SmtpServer
+from tests.mail.smtp import SmtpServer, settings, smtp
+
+# The fixtures that send this module's mail through a real local SMTP server.
+__all__ = ["settings", "smtp"]
 
 NEW_PASSWORD = "an-Even-sturdier-phrase-7"
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with SmtpServer() as server:
-        yield server
-
-
-@pytest.fixture
-def settings(settings: Settings, smtp: SmtpServer) -> Settings:
-    """The app sends through the local SMTP server, in clear (it offers no TLS)."""
-    return settings.model_copy(
-        update={
-            "smtp_host": "127.0.0.1",
-            "smtp_port": smtp.port,
-            "smtp_security": "none",
-            "smtp_from": "Comptoir <noreply@comptoir.test>",
-        }
-    )
 
 
 def link_in(smtp: SmtpServer, address: str, path: str) -> str:

@@ -1,36 +1,10 @@
-"""A real SMTP server for the sales mail tests, and the settings that send through it.
-
-Import both fixtures into a test module: ``from tests.sales.mailbox import settings, smtp``.
-"""
+"""Reading what the sales mail tests' SMTP server (``tests.mail.smtp``) received."""
 
 from __future__ import annotations
 
 import email.message
-from collections.abc import Iterator
 
-import pytest
-
-from comptoir.kit.settings import Settings
 from tests.mail.smtp import SmtpServer
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with SmtpServer() as server:
-        yield server
-
-
-@pytest.fixture
-def settings(settings: Settings, smtp: SmtpServer) -> Settings:
-    """The app and the worker send through the local server, in clear (it has no TLS)."""
-    return settings.model_copy(
-        update={
-            "smtp_host": "127.0.0.1",
-            "smtp_port": smtp.port,
-            "smtp_security": "none",
-            "smtp_from": "Comptoir <noreply@comptoir.test>",
-        }
-    )
 
 
 def text_of(message: email.message.EmailMessage) -> str:

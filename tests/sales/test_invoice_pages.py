@@ -18,10 +18,10 @@ from comptoir.sales.views import common
 from comptoir.worker.runner import Worker
 from tests.conftest import PASSWORD, Account, register
 from tests.identity.test_members import accept_new, invite
-from tests.mail.smtp import SmtpServer
+from tests.mail.smtp import SmtpServer, settings, smtp
 from tests.parties.test_pages import web_login
 from tests.sales.helpers import customer, invoice, pay
-from tests.sales.mailbox import pdf_of, received, settings, smtp
+from tests.sales.mailbox import pdf_of, received
 
 __all__ = ["settings", "smtp"]
 

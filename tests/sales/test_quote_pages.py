@@ -13,10 +13,10 @@ from fastapi.testclient import TestClient
 
 from comptoir.worker.runner import Worker
 from tests.conftest import Account, register
-from tests.mail.smtp import SmtpServer
+from tests.mail.smtp import SmtpServer, settings, smtp
 from tests.parties.test_pages import web_login
 from tests.sales.helpers import customer
-from tests.sales.mailbox import received, settings, smtp
+from tests.sales.mailbox import received
 from tests.sales.test_invoice_pages import THREE_LINES, _api, _editor, _error_beside, _total
 
 __all__ = ["settings", "smtp"]

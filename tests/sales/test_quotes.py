@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import re
 import uuid
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -18,7 +17,6 @@ from sqlalchemy import select
 
 from comptoir.kit import clock
 from comptoir.kit.db import Database
-from comptoir.kit.settings import Settings
 from comptoir.kit.tenancy import all_tenants, as_organization
 from comptoir.mail import service as mail
 from comptoir.mail.models import MailMessage
@@ -29,32 +27,16 @@ from comptoir.worker import registry
 from comptoir.worker.runner import Worker
 from tests.conftest import Account, register
 from tests.identity.test_members import accept_new, bearer, invite
-from tests.mail.smtp import SmtpServer
+from tests.mail.smtp import SmtpServer, settings, smtp
 from tests.sales.helpers import customer, invoice
+
+# The fixtures that send this module's mail through a real local SMTP server.
+__all__ = ["settings", "smtp"]
 
 LINES = [
     {"description": "Consulting", "quantity": "2", "unit_price": "500.00", "tax_codes": ["FR-20"]}
 ]
 Headers = dict[str, str]
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    with SmtpServer() as server:
-        yield server
-
-
-@pytest.fixture
-def settings(settings: Settings, smtp: SmtpServer) -> Settings:
-    """The app sends through the local SMTP server, in clear (it offers no TLS)."""
-    return settings.model_copy(
-        update={
-            "smtp_host": "127.0.0.1",
-            "smtp_port": smtp.port,
-            "smtp_security": "none",
-            "smtp_from": "Comptoir <noreply@comptoir.test>",
-        }
-    )
 
 
 def today() -> date:

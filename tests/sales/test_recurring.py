@@ -21,9 +21,9 @@ from comptoir.sales.models import RecurringInvoice
 from comptoir.sales.service import recurring, recurring_runs
 from comptoir.worker.runner import Worker
 from tests.conftest import Account, register
-from tests.mail.smtp import SmtpServer
+from tests.mail.smtp import SmtpServer, settings, smtp
 from tests.sales.helpers import customer, invoice
-from tests.sales.mailbox import pdf_of, received, settings, smtp
+from tests.sales.mailbox import pdf_of, received
 
 __all__ = ["settings", "smtp"]
 

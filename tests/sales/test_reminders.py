@@ -17,9 +17,9 @@ from comptoir.sales import tasks
 from comptoir.sales.service import reminders
 from comptoir.worker.runner import Worker
 from tests.conftest import Account, register
-from tests.mail.smtp import SmtpServer
+from tests.mail.smtp import SmtpServer, settings, smtp
 from tests.sales.helpers import customer, invoice, pay
-from tests.sales.mailbox import pdf_of, received, settings, smtp, text_of
+from tests.sales.mailbox import pdf_of, received, text_of
 
 __all__ = ["settings", "smtp"]
 
