@@ -246,10 +246,14 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("reminder_offsets", sa.JSON(), nullable=False, server_default="[-3, 7, 30]")
         )
+        batch_op.add_column(sa.Column("logo", sa.LargeBinary(), nullable=True))
+        batch_op.add_column(sa.Column("logo_content_type", sa.String(length=20), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("sales_settings", schema=None) as batch_op:
+        batch_op.drop_column("logo_content_type")
+        batch_op.drop_column("logo")
         batch_op.drop_column("reminder_offsets")
         batch_op.drop_column("reminders_enabled")
 

@@ -197,3 +197,89 @@ def test_providers_are_connected_from_the_page(client: TestClient, owner: Accoun
     assert client.get("/api/v1/payment-providers", headers=owner.headers).json() == []
     unknown = client.post("/settings/sales/providers/paypal/delete", data={"csrf_token": csrf})
     assert unknown.status_code == 404
+
+
+def _png(width: int, height: int) -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", (width, height), (37, 99, 235)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_the_logo_prints_on_documents(client: TestClient, owner: Account) -> None:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from tests.sales.helpers import customer, invoice
+
+    assert client.get("/api/v1/sales/settings/logo", headers=owner.headers).status_code == 404
+    for content, code in (
+        (b"", "required"),
+        (b"GIF89a not really", "invalid_image"),
+        (b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "invalid_image"),
+        (_png(5000, 10), "invalid_image"),
+        (b"\0" * (512 * 1024 + 1), "too_large"),
+    ):
+        refused = client.put(
+            "/api/v1/sales/settings/logo",
+            headers=owner.headers,
+            files={"file": ("logo.png", content, "image/png")},
+        )
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["errors"][0] == refused.json()["errors"][0] | {
+            "field": "logo",
+            "code": code,
+        }
+    logo = _png(400, 120)
+    saved = client.put(
+        "/api/v1/sales/settings/logo",
+        headers=owner.headers,
+        files={"file": ("logo.png", logo, "image/png")},
+    )
+    assert saved.status_code == 200, saved.text
+    assert saved.json()["has_logo"] is True
+    fetched = client.get("/api/v1/sales/settings/logo", headers=owner.headers)
+    assert (fetched.content, fetched.headers["content-type"]) == (logo, "image/png")
+
+    acme = customer(client, owner)
+    issued = invoice(client, owner, acme["id"])
+    pdf = client.get(f"/api/v1/invoices/{issued['id']}/pdf", headers=owner.headers).content
+    page = PdfReader(BytesIO(pdf)).pages[0]
+    assert [image.image.size for image in page.images] == [(400, 120)]
+
+    removed = client.delete("/api/v1/sales/settings/logo", headers=owner.headers)
+    assert removed.status_code == 204
+    assert client.get("/api/v1/sales/settings", headers=owner.headers).json()["has_logo"] is False
+    # The issued invoice keeps the PDF it was printed with.
+    again = client.get(f"/api/v1/invoices/{issued['id']}/pdf", headers=owner.headers).content
+    assert again == pdf
+
+
+def test_the_logo_is_uploaded_on_the_settings_page(client: TestClient, owner: Account) -> None:
+    csrf = web_login(client, owner)
+    wrong = client.post(
+        "/settings/sales/logo",
+        data={"csrf_token": csrf},
+        files={"logo": ("logo.gif", b"GIF89a", "image/gif")},
+    )
+    assert wrong.status_code == 422
+    assert "The logo is not a readable PNG or JPEG image." in unescape(wrong.text)
+    saved = client.post(
+        "/settings/sales/logo",
+        data={"csrf_token": csrf},
+        files={"logo": ("logo.png", _png(300, 100), "image/png")},
+        follow_redirects=False,
+    )
+    assert saved.status_code == 303
+    page = client.get("/settings/sales?notice=logo_saved")
+    assert 'src="/settings/sales/logo"' in page.text
+    assert client.get("/settings/sales/logo").headers["content-type"] == "image/png"
+    removed = client.post(
+        "/settings/sales/logo/delete", data={"csrf_token": csrf}, follow_redirects=False
+    )
+    assert removed.status_code == 303
+    assert client.get("/settings/sales/logo").status_code == 404

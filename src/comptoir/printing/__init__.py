@@ -11,6 +11,13 @@ from comptoir.printing.document import (
     PrintedParty,
     PrintedTable,
 )
-from comptoir.printing.render import render
+from comptoir.printing.render import logo_content_type, render
 
-__all__ = ["Column", "PrintedDocument", "PrintedParty", "PrintedTable", "render"]
+__all__ = [
+    "Column",
+    "PrintedDocument",
+    "PrintedParty",
+    "PrintedTable",
+    "logo_content_type",
+    "render",
+]

@@ -282,9 +282,12 @@ def _clean(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n").replace("\t", " ")
 
 
-def _logo_size(logo: bytes) -> tuple[float, float]:
-    """The logo's printed size, as large as the logo box allows with its proportions; a
-    clear error for anything but a readable PNG or JPEG image."""
+LOGO_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg"}
+# Pixels, each way: far more than print needs, and a bound on decoding work.
+LOGO_MAX_PIXELS = 4000
+
+
+def _logo_facts(logo: bytes) -> tuple[str, int, int]:
     try:
         with Image.open(BytesIO(logo)) as image:
             image_format = image.format
@@ -292,8 +295,22 @@ def _logo_size(logo: bytes) -> tuple[float, float]:
             image.verify()
     except Exception as error:
         raise ValueError("the logo is not a readable PNG or JPEG image") from error
-    if image_format not in ("PNG", "JPEG"):
+    if image_format not in LOGO_FORMATS:
         raise ValueError(f"the logo must be a PNG or JPEG image, not {image_format}")
+    if max(pixels_wide, pixels_high) > LOGO_MAX_PIXELS:
+        raise ValueError(f"the logo must be at most {LOGO_MAX_PIXELS} pixels wide and high")
+    return LOGO_FORMATS[image_format], pixels_wide, pixels_high
+
+
+def logo_content_type(logo: bytes) -> str:
+    """``image/png`` or ``image/jpeg`` for a logo the renderer can print; ValueError (with a
+    message for people) otherwise."""
+    return _logo_facts(logo)[0]
+
+
+def _logo_size(logo: bytes) -> tuple[float, float]:
+    """The logo's printed size, as large as the logo box allows with its proportions."""
+    _, pixels_wide, pixels_high = _logo_facts(logo)
     scale = min(LOGO_MAX_WIDTH / pixels_wide, LOGO_MAX_HEIGHT / pixels_high)
     return pixels_wide * scale, pixels_high * scale
 

@@ -58,6 +58,9 @@ class SalesSettings(IdMixin, TenantScoped, Base):
     # after), sent by the worker while the invoice is unpaid.
     reminders_enabled: Mapped[bool] = mapped_column(default=False)
     reminder_offsets: Mapped[list[int]] = mapped_column(JSON, default=lambda: [-3, 7, 30])
+    # Printed at the top of quotes, invoices, credit notes and statements.
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary)
+    logo_content_type: Mapped[str | None] = mapped_column(String(20))
 
 
 class SalesDocument(IdMixin, TenantScoped, TimestampMixin, Base):

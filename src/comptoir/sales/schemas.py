@@ -415,6 +415,9 @@ class SalesSettingsOut(BaseModel):
     late_payment_terms: str | None
     reminders_enabled: bool
     reminder_offsets: list[int]
+    has_logo: bool = Field(
+        default=False, description="Whether a logo prints on documents (see /sales/settings/logo)"
+    )
 
 
 ProviderName = Literal["generic", "stripe"]

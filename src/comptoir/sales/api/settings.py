@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, File, Response, UploadFile, status
 
 from comptoir.identity.service import organizations
 from comptoir.identity.service.sessions import Principal
+from comptoir.kit.errors import NotFound
 from comptoir.kit.money import format_minor
 from comptoir.sales import schemas
 from comptoir.sales.service import settings
@@ -36,6 +37,7 @@ def settings_out(session: DbSession) -> schemas.SalesSettingsOut:
         late_payment_terms=found.late_payment_terms,
         reminders_enabled=found.reminders_enabled,
         reminder_offsets=list(found.reminder_offsets or []),
+        has_logo=found.logo is not None,
     )
 
 
@@ -57,3 +59,38 @@ def update_settings(
     `reminders_enabled` is true."""
     settings.update(session, body.model_dump(exclude_unset=True))
     return settings_out(session)
+
+
+@router.get(
+    "/sales/settings/logo",
+    summary="The logo printed on documents",
+    response_class=Response,
+    responses={200: {"content": {"image/png": {}, "image/jpeg": {}}}},
+)
+def get_logo(principal: Reader, session: DbSession) -> Response:
+    found = settings.get(session)
+    if found.logo is None:
+        raise NotFound("No logo yet.")
+    return Response(found.logo, media_type=found.logo_content_type)
+
+
+@router.put("/sales/settings/logo", summary="Set the logo printed on documents")
+async def put_logo(
+    principal: Writer,
+    session: DbSession,
+    file: Annotated[UploadFile, File(description="A PNG or JPEG image, at most 512 KB")],
+) -> schemas.SalesSettingsOut:
+    """Send the image as the `file` field of a multipart form. It prints at the top left of
+    quotes, invoices, credit notes and statements made from now on; PDFs already stored
+    (issued invoices) keep what they were printed with."""
+    settings.set_logo(session, await file.read(settings.MAX_LOGO_BYTES + 1))
+    return settings_out(session)
+
+
+@router.delete(
+    "/sales/settings/logo",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove the logo",
+)
+def delete_logo(principal: Writer, session: DbSession) -> None:
+    settings.clear_logo(session)

@@ -20,6 +20,7 @@ from comptoir.parties.service import parties
 from comptoir.printing import Column, PrintedDocument, PrintedParty, PrintedTable, render
 from comptoir.sales.models import SalesDocument, SalesDocumentLine, SalesDocumentPdf
 from comptoir.sales.service import documents, snapshots
+from comptoir.sales.service import settings as sales_settings
 from comptoir.tax.service import taxes
 
 # The words of the documents; any other language falls back to English.
@@ -243,6 +244,7 @@ def build(session: Session, document: SalesDocument) -> PrintedDocument:
     return PrintedDocument(
         title=words[document.kind],
         number=document.number,
+        logo=sales_settings.get(session).logo,
         seller=_party_block(seller, words, seller=True),
         buyer=_party_block(buyer, words, seller=False),
         seller_heading=words["from"],

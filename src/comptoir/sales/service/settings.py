@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from comptoir import printing
 from comptoir.audit import service as audit
 from comptoir.identity.service import organizations
 from comptoir.kit.errors import FieldError, ValidationFailed
@@ -22,6 +23,7 @@ FRENCH_LATE_PAYMENT_TERMS = (
     "Pénalités de retard : trois fois le taux d'intérêt légal. Indemnité forfaitaire pour "
     "frais de recouvrement : 40 €. Pas d'escompte pour paiement anticipé."
 )
+MAX_LOGO_BYTES = 512 * 1024
 _TEXT_LIMITS = {"footer": 2000, "late_payment_terms": 2000, "bank_name": 100}
 # Reminder days relative to the due date: from two months before to a year after.
 MIN_REMINDER_OFFSET = -60
@@ -149,4 +151,46 @@ def update(session: Session, values: dict[str, Any]) -> SalesSettings:
         before=before,
         after=clean,
     )
+    return settings
+
+
+def set_logo(session: Session, content: bytes) -> SalesSettings:
+    """The logo printed on documents from now on: a PNG or JPEG image up to 512 KB."""
+    if not content:
+        raise ValidationFailed.single("logo", "Choose a PNG or JPEG image.", "required")
+    if len(content) > MAX_LOGO_BYTES:
+        raise ValidationFailed.single(
+            "logo", f"At most {MAX_LOGO_BYTES // 1024} KB; use a smaller image.", "too_large"
+        )
+    try:
+        content_type = printing.logo_content_type(content)
+    except ValueError as exc:
+        reason = str(exc)
+        message = f"{reason[:1].upper()}{reason[1:]}."
+        raise ValidationFailed.single("logo", message, "invalid_image") from None
+    settings = get(session)
+    settings.logo = content
+    settings.logo_content_type = content_type
+    session.flush()
+    audit.record(
+        session,
+        "sales_settings.logo_changed",
+        target_type="sales_settings",
+        target_id=settings.id,
+        after={"content_type": content_type, "bytes": len(content)},
+    )
+    return settings
+
+
+def clear_logo(session: Session) -> SalesSettings:
+    settings = get(session)
+    if settings.logo is not None:
+        settings.logo = settings.logo_content_type = None
+        session.flush()
+        audit.record(
+            session,
+            "sales_settings.logo_removed",
+            target_type="sales_settings",
+            target_id=settings.id,
+        )
     return settings

@@ -28,6 +28,7 @@ from comptoir.parties.service.parties import Party
 from comptoir.printing import Column, PrintedDocument, PrintedParty, PrintedTable, render
 from comptoir.sales.models import Allocation, Payment, SalesDocument
 from comptoir.sales.service import documents, receivables, snapshots
+from comptoir.sales.service import settings as sales_settings
 
 # The order of a day's movements: what was charged, then what settled it.
 _KIND_ORDER = {"invoice": 0, "refund": 1, "credit_note": 2, "payment": 3}
@@ -417,6 +418,7 @@ def build(session: Session, found: Statement) -> PrintedDocument:
     return PrintedDocument(
         title=words["title"],
         number=None,
+        logo=sales_settings.get(session).logo,
         seller=_party(seller),
         buyer=_party(snapshots.buyer(found.party)),
         seller_heading=words["from"],

@@ -7,8 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from fastapi import Request, Response
+from starlette.datastructures import UploadFile
 
-from comptoir.kit.errors import DomainError, ValidationFailed
+from comptoir.kit.errors import DomainError, NotFound, ValidationFailed
 from comptoir.kit.money import format_minor
 from comptoir.kit.settings import Settings
 from comptoir.sales.service import callbacks, payments, providers, settings
@@ -20,6 +21,7 @@ from comptoir.web.websession import (
     FormState,
     PostedForm,
     Visitor,
+    discard,
     failed_form,
     notice,
     redirect,
@@ -46,6 +48,8 @@ NOTICES = {
     "connected": "The payment provider is connected. Give it the callback URL below.",
     "updated": "The payment provider's connection is saved.",
     "disconnected": "The payment provider is disconnected: its callback URL no longer works.",
+    "logo_saved": "The logo is saved: documents print it from now on.",
+    "logo_removed": "The logo is removed.",
 }
 OUTCOME_LABELS = {
     "payment_recorded": "Payment recorded",
@@ -75,6 +79,7 @@ def _page(
     form: FormState | None = None,
     provider_form: FormState | None = None,
     secret: tuple[str, str] | None = None,
+    logo_error: str | None = None,
 ) -> Response:
     connections = providers.list_connections(session) if visitor.can("payments:read") else []
     config: Settings = request.app.state.settings
@@ -86,7 +91,7 @@ def _page(
             "method": "card",
         }
     )
-    status = max(state.status, provider_state.status)
+    status = max(state.status, provider_state.status, 422 if logo_error else 200)
     return render(
         request,
         "sales/settings_sales.html",
@@ -108,6 +113,8 @@ def _page(
             "outcome_labels": OUTCOME_LABELS,
             "secret": secret,
             "secret_hint": providers.secret_hint,
+            "has_logo": settings.get(session).logo is not None,
+            "logo_error": logo_error,
             "accounts": common.bank_accounts(session),
             "methods": payments.METHODS,
             **page_formats(visitor.organization),
@@ -191,3 +198,36 @@ def disconnect_provider(provider: str, visitor: CurrentVisitor, session: Db) -> 
     visitor.require("organization:write")
     providers.disconnect(session, provider)
     return redirect("/settings/sales?notice=disconnected#providers")
+
+
+@router.get("/settings/sales/logo")
+def sales_logo(visitor: CurrentVisitor, session: Db) -> Response:
+    visitor.require("organization:read")
+    found = settings.get(session)
+    if found.logo is None:
+        raise NotFound("No logo yet.")
+    return Response(found.logo, media_type=found.logo_content_type)
+
+
+@router.post("/settings/sales/logo")
+def upload_logo(
+    request: Request, visitor: CurrentVisitor, session: Db, form: PostedForm
+) -> Response:
+    visitor.require("organization:write")
+    upload = form.get("logo")
+    content = b""
+    if isinstance(upload, UploadFile) and upload.filename:
+        content = upload.file.read(settings.MAX_LOGO_BYTES + 1)
+    try:
+        settings.set_logo(session, content)
+    except ValidationFailed as exc:
+        discard(session, exc)
+        return _page(request, visitor, session, logo_error=exc.errors[0].message)
+    return redirect("/settings/sales?notice=logo_saved#logo")
+
+
+@router.post("/settings/sales/logo/delete")
+def remove_logo(visitor: CurrentVisitor, session: Db) -> Response:
+    visitor.require("organization:write")
+    settings.clear_logo(session)
+    return redirect("/settings/sales?notice=logo_removed#logo")
