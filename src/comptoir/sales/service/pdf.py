@@ -106,10 +106,19 @@ def _locale(language: str | None) -> Locale:
 
 
 class Formats:
-    def __init__(self, language: str | None, currency: str) -> None:
+    """Words, money, numbers and dates in one language: what a document prints and what
+    its e-mail says. ``vocabulary`` (words by language) defaults to the documents' one."""
+
+    def __init__(
+        self,
+        language: str | None,
+        currency: str,
+        vocabulary: dict[str, dict[str, str]] | None = None,
+    ) -> None:
         self.locale = _locale(language)
         self.currency = currency
-        self.words = WORDS.get(self.locale.language, WORDS["en"])
+        vocabulary = vocabulary or WORDS
+        self.words = vocabulary.get(self.locale.language, vocabulary["en"])
 
     def money(self, units: int, currency: str | None = None) -> str:
         code = currency or self.currency
@@ -122,8 +131,8 @@ class Formats:
         """At least the currency's cents (1,10 and 35,00, not 1,1 and 35), more if typed."""
         return str(format_decimal(value, format="#,##0.00####", locale=self.locale))
 
-    def day(self, value: date | None) -> str:
-        return "" if value is None else str(format_date(value, format="long", locale=self.locale))
+    def day(self, value: date | None, width: str = "long") -> str:
+        return "" if value is None else str(format_date(value, format=width, locale=self.locale))
 
 
 def _seller(document: SalesDocument, session: Session) -> dict[str, Any]:

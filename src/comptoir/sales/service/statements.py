@@ -14,20 +14,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from babel import Locale, UnknownLocaleError
-from babel.dates import format_date
-from babel.numbers import format_currency
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from comptoir.identity.service import organizations
 from comptoir.kit.errors import ValidationFailed
-from comptoir.kit.money import from_minor, is_currency
+from comptoir.kit.money import is_currency
 from comptoir.parties.service import parties
 from comptoir.parties.service.parties import Party
 from comptoir.printing import Column, PrintedDocument, PrintedParty, PrintedTable, render
 from comptoir.sales.models import Allocation, Payment, SalesDocument
-from comptoir.sales.service import documents, receivables, snapshots
+from comptoir.sales.service import documents, pdf, receivables, snapshots
 from comptoir.sales.service import settings as sales_settings
 
 # The order of a day's movements: what was charged, then what settled it.
@@ -326,27 +323,11 @@ WORDS: dict[str, dict[str, str]] = {
 }
 
 
-class _Formats:
-    def __init__(self, language: str, currency: str) -> None:
-        try:
-            self.locale = Locale.parse(language.replace("-", "_"))
-        except (UnknownLocaleError, ValueError, TypeError):
-            self.locale = Locale("en")
-        self.currency = currency
-        self.words = WORDS.get(self.locale.language, WORDS["en"])
-
-    def money(self, units: int) -> str:
-        amount = from_minor(units, self.currency)
-        return str(format_currency(amount, self.currency, locale=self.locale))
-
-    def day(self, value: date | None, width: str = "medium") -> str:
-        return "" if value is None else str(format_date(value, format=width, locale=self.locale))
-
-
-def _details(movement: Movement, formats: _Formats) -> str:
+def _details(movement: Movement, formats: pdf.Formats) -> str:
     words = formats.words
     if movement.kind == "invoice" and movement.due_date is not None:
-        return f"{words['invoice']}, {words['due'].format(date=formats.day(movement.due_date))}"
+        due = words["due"].format(date=formats.day(movement.due_date, "medium"))
+        return f"{words['invoice']}, {due}"
     return words[movement.kind]
 
 
@@ -359,13 +340,15 @@ def _party(data: dict[str, Any]) -> PrintedParty:
 
 
 def build(session: Session, found: Statement) -> PrintedDocument:
-    formats = _Formats(found.language, found.currency)
+    formats = pdf.Formats(found.language, found.currency, WORDS)
     words, money = formats.words, formats.money
-    rows = [(formats.day(found.date_from), "", words["opening"], "", "", money(found.opening))]
+    rows = [
+        (formats.day(found.date_from, "medium"), "", words["opening"], "", "", money(found.opening))
+    ]
     for movement in found.movements:
         rows.append(
             (
-                formats.day(movement.on),
+                formats.day(movement.on, "medium"),
                 movement.number or "",
                 _details(movement, formats),
                 money(movement.debit) if movement.debit else "",
@@ -375,7 +358,7 @@ def build(session: Session, found: Statement) -> PrintedDocument:
         )
     rows.append(
         (
-            formats.day(found.date_to),
+            formats.day(found.date_to, "medium"),
             "",
             words["closing"],
             money(found.debits),
@@ -385,14 +368,25 @@ def build(session: Session, found: Statement) -> PrintedDocument:
     )
     if found.open_items:
         rows.append(
-            ("", "", words["open_items"].format(date=formats.day(found.date_to)), "", "", "")
+            (
+                "",
+                "",
+                words["open_items"].format(date=formats.day(found.date_to, "medium")),
+                "",
+                "",
+                "",
+            )
         )
         for item in found.open_items:
             late = words["late"].format(days=item.days_late) if item.days_late else ""
-            due = words["due"].format(date=formats.day(item.due_date)) if item.due_date else ""
+            due = (
+                words["due"].format(date=formats.day(item.due_date, "medium"))
+                if item.due_date
+                else ""
+            )
             rows.append(
                 (
-                    formats.day(item.issue_date),
+                    formats.day(item.issue_date, "medium"),
                     item.number,
                     ", ".join(text for text in (due, late) if text),
                     money(item.gross),
