@@ -27,7 +27,7 @@ from comptoir.sales.service.payments import METHODS
 from comptoir.server.deps import get_settings
 from comptoir.tax.service import taxes
 from comptoir.web.formatting import page_formats
-from comptoir.web.websession import Db, Visitor, render
+from comptoir.web.websession import Db, FormState, Visitor, render
 
 if TYPE_CHECKING:
     from comptoir.ledger.models import Account
@@ -198,6 +198,26 @@ def open_invoices(session: Db, party_id: uuid.UUID, currency: str) -> list[Sales
         cursor=None,
     )
     return [invoice for invoice in page.items if invoice.currency == currency]
+
+
+def invoice_options(invoices: list[SalesDocument]) -> list[tuple[str, str]]:
+    """Open invoices as a credit's picker offers them: number and amount due."""
+    return [
+        (str(invoice.id), f"{invoice.number} · due {_due_text(invoice)}") for invoice in invoices
+    ]
+
+
+def _due_text(invoice: SalesDocument) -> str:
+    return amount_text(documents.amount_due(invoice), invoice.currency)
+
+
+def settle_form(invoices: list[SalesDocument], left: int, currency: str) -> FormState:
+    """A credit's picker first set to the first open invoice, for as much as both allow."""
+    first = invoices[0] if invoices else None
+    amount = min(left, documents.amount_due(first)) if first else left
+    return FormState(
+        {"invoice": str(first.id) if first else "", "amount": amount_text(amount, currency)}
+    )
 
 
 def bank_accounts(session: Db) -> list[Account]:

@@ -5,11 +5,11 @@ another invoice, refund it, its PDF."""
 from __future__ import annotations
 
 from functools import partial
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
-from fastapi import Query, Request, Response
+from fastapi import Request, Response
 
-from comptoir.kit.errors import DomainError, ValidationFailed
+from comptoir.kit.errors import ValidationFailed
 from comptoir.kit.money import parse_amount
 from comptoir.sales.service import credit_notes, documents, sending
 from comptoir.sales.views import common, detail, editor, lists, mailing, payments
@@ -20,10 +20,8 @@ from comptoir.web.websession import (
     FormState,
     PostedForm,
     Visitor,
-    failed_form,
     notice,
     parse_id,
-    redirect,
     web_router,
 )
 
@@ -48,18 +46,6 @@ def _credit_note(session: Db, credit_note_id: str) -> SalesDocument:
     return documents.get(session, parse_id(credit_note_id, "No such credit note."), "credit_note")
 
 
-def _apply_defaults(note: SalesDocument, invoices: list[SalesDocument]) -> FormState:
-    left = note.gross - note.settled
-    first = invoices[0] if invoices else None
-    amount = min(left, documents.amount_due(first)) if first else left
-    return FormState(
-        {
-            "invoice": str(first.id) if first else "",
-            "amount": common.amount_text(amount, note.currency),
-        }
-    )
-
-
 def credit_note_page(
     request: Request,
     visitor: Visitor,
@@ -77,6 +63,7 @@ def credit_note_page(
         if note.status == "issued"
         else []
     )
+    left = note.gross - note.settled
     return common.page(
         request,
         visitor,
@@ -84,16 +71,9 @@ def credit_note_page(
         {
             **detail.document_context(session, visitor, note),
             **payments.payment_options(session),
-            "credit_left": note.gross - note.settled,
-            "invoice_options": [
-                (
-                    str(invoice.id),
-                    f"{invoice.number} · due "
-                    f"{common.amount_text(documents.amount_due(invoice), invoice.currency)}",
-                )
-                for invoice in invoices
-            ],
-            "apply_form": apply_form or _apply_defaults(note, invoices),
+            "credit_left": left,
+            "invoice_options": common.invoice_options(invoices),
+            "apply_form": apply_form or common.settle_form(invoices, left, note.currency),
             "payment_form": refund_form or payments.payment_form(session, visitor, note),
             "payment_open": False,
             "send_form": send_form or mailing.send_form(session, note),
@@ -106,39 +86,24 @@ def credit_note_page(
     )
 
 
-def _refused(
-    request: Request, visitor: Visitor, session: Db, note: SalesDocument, exc: DomainError
-) -> Response:
-    state = failed_form(session, exc, {})
-    current = documents.get(session, note.id, "credit_note")
-    return credit_note_page(
-        request, visitor, session, current, alert=state.alert, status_code=state.status
-    )
+def _actions(
+    request: Request, visitor: Visitor, session: Db, note: SalesDocument
+) -> detail.PageActions:
+    return detail.PageActions(request, visitor, session, note, credit_note_page)
 
 
 @router.get("/sales/credit-notes")
 def credit_notes_page(
-    request: Request,
-    visitor: CurrentVisitor,
-    session: Db,
-    q: Annotated[str, Query(max_length=200)] = "",
-    status: Annotated[str, Query(max_length=20)] = "",
-    customer: Annotated[str, Query(max_length=200)] = "",
-    date_from: Annotated[str, Query(max_length=10)] = "",
-    date_to: Annotated[str, Query(max_length=10)] = "",
-    sort: Annotated[str, Query(max_length=20)] = "",
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    request: Request, visitor: CurrentVisitor, session: Db, query: lists.Listed
 ) -> Response:
     visitor.require(CREDIT_NOTES.read)
-    query = lists.ListQuery(q, status, customer, date_from, date_to, sort, cursor)
     return lists.list_page(request, visitor, session, CREDIT_NOTES, query, notices=LIST_NOTICES)
 
 
 @router.get("/sales/credit-notes/new")
 def new_credit_note_page(request: Request, visitor: CurrentVisitor, session: Db) -> Response:
     visitor.require(CREDIT_NOTES.write)
-    typed = editor.new_document(session, visitor, CREDIT_NOTES, None)
-    return editor.editor_page(request, visitor, session, typed, FormState(typed.form_values()))
+    return editor.new_page(request, visitor, session, CREDIT_NOTES, None)
 
 
 @router.post("/sales/credit-notes/new")
@@ -169,16 +134,7 @@ def edit_credit_note_page(
     visitor.require(CREDIT_NOTES.write)
     note = _credit_note(session, credit_note_id)
     documents.require_draft(note)
-    typed = editor.stored_document(session, note)
-    return editor.editor_page(
-        request,
-        visitor,
-        session,
-        typed,
-        FormState(typed.form_values()),
-        note,
-        locked=note.source_id is not None,
-    )
+    return editor.edit_page(request, visitor, session, note, locked=note.source_id is not None)
 
 
 @router.post("/sales/credit-notes/{credit_note_id}/edit")
@@ -200,11 +156,10 @@ def issue_credit_note(
 ) -> Response:
     visitor.require(CREDIT_NOTES.write)
     note = _credit_note(session, credit_note_id)
-    try:
-        credit_notes.issue(session, note, actor_id=visitor.user.id)
-    except DomainError as exc:
-        return _refused(request, visitor, session, note, exc)
-    return redirect(f"{CREDIT_NOTES.path(note)}?notice=issued")
+    return _actions(request, visitor, session, note).run(
+        partial(credit_notes.issue, session, note, actor_id=visitor.user.id),
+        f"{CREDIT_NOTES.path(note)}?notice=issued",
+    )
 
 
 @router.post("/sales/credit-notes/{credit_note_id}/delete")
@@ -213,11 +168,17 @@ def delete_credit_note(
 ) -> Response:
     visitor.require(CREDIT_NOTES.write)
     note = _credit_note(session, credit_note_id)
-    try:
-        documents.delete_draft(session, note.id, "credit_note")
-    except DomainError as exc:
-        return _refused(request, visitor, session, note, exc)
-    return redirect(f"{CREDIT_NOTES.base}?notice=deleted")
+    return _actions(request, visitor, session, note).run(
+        partial(documents.delete_draft, session, note.id, "credit_note"),
+        f"{CREDIT_NOTES.base}?notice=deleted",
+    )
+
+
+def _apply(session: Db, visitor: Visitor, note: SalesDocument, typed: dict[str, str]) -> None:
+    if not typed["invoice"]:
+        raise ValidationFailed.single("invoice", "Choose an invoice.", "required")
+    amount = parse_amount(common.number_text(typed["amount"]), note.currency, "amount")
+    credit_notes.apply(session, note, typed["invoice"], amount, actor_id=visitor.user.id)
 
 
 @router.post("/sales/credit-notes/{credit_note_id}/apply")
@@ -227,18 +188,12 @@ def apply_credit_note(
     visitor.require(CREDIT_NOTES.write)
     note = _credit_note(session, credit_note_id)
     typed = {name: str(form.get(name) or "").strip() for name in APPLY_FIELDS}
-    try:
-        if not typed["invoice"]:
-            raise ValidationFailed.single("invoice", "Choose an invoice.", "required")
-        amount = parse_amount(common.number_text(typed["amount"]), note.currency, "amount")
-        credit_notes.apply(session, note, typed["invoice"], amount, actor_id=visitor.user.id)
-    except DomainError as exc:
-        state = failed_form(session, exc, typed)
-        current = documents.get(session, note.id, "credit_note")
-        return credit_note_page(
-            request, visitor, session, current, apply_form=state, status_code=state.status
-        )
-    return redirect(f"{CREDIT_NOTES.path(note)}?notice=applied")
+    return _actions(request, visitor, session, note).run(
+        partial(_apply, session, visitor, note, typed),
+        f"{CREDIT_NOTES.path(note)}?notice=applied",
+        form="apply_form",
+        typed=typed,
+    )
 
 
 @router.post("/sales/credit-notes/{credit_note_id}/refund")
@@ -248,31 +203,20 @@ def refund_credit_note(
     visitor.require("payments:write")
     note = _credit_note(session, credit_note_id)
     typed = payments.typed_payment(form)
-    try:
-        payments.record(session, visitor, note, typed)
-    except DomainError as exc:
-        state = failed_form(session, exc, typed)
-        current = documents.get(session, note.id, "credit_note")
-        return credit_note_page(
-            request, visitor, session, current, refund_form=state, status_code=state.status
-        )
-    return redirect(f"{CREDIT_NOTES.path(note)}?notice=refunded")
+    return _actions(request, visitor, session, note).run(
+        partial(payments.record, session, visitor, note, typed),
+        f"{CREDIT_NOTES.path(note)}?notice=refunded",
+        form="refund_form",
+        typed=typed,
+    )
 
 
 @router.get("/sales/credit-notes/{credit_note_id}/send")
 def send_page(
     request: Request, credit_note_id: str, visitor: CurrentVisitor, session: Db
 ) -> Response:
-    """The send form on a page of its own, for browsers without the dialog."""
     visitor.require(CREDIT_NOTES.write)
-    note = _credit_note(session, credit_note_id)
-    return common.page(
-        request,
-        visitor,
-        "sales/send_form.html",
-        {"document": note, "pages": CREDIT_NOTES, "send_form": mailing.send_form(session, note)},
-        nav=CREDIT_NOTES.nav,
-    )
+    return mailing.send_page(request, visitor, session, _credit_note(session, credit_note_id))
 
 
 @router.post("/sales/credit-notes/{credit_note_id}/send")
@@ -286,26 +230,10 @@ def send_credit_note(
 ) -> Response:
     visitor.require(CREDIT_NOTES.write)
     note = _credit_note(session, credit_note_id)
-    typed = mailing.typed_send(form)
-    try:
-        mailing.send(
-            typed,
-            partial(
-                sending.send,
-                session,
-                note.id,
-                "credit_note",
-                settings=settings,
-                actor_id=visitor.user.id,
-            ),
-        )
-    except DomainError as exc:
-        state = failed_form(session, exc, typed)
-        current = documents.get(session, note.id, "credit_note")
-        return credit_note_page(
-            request, visitor, session, current, send_form=state, status_code=state.status
-        )
-    return redirect(f"{CREDIT_NOTES.path(note)}?notice=sent")
+    deliver = partial(
+        sending.send, session, note.id, "credit_note", settings=settings, actor_id=visitor.user.id
+    )
+    return mailing.send_document(_actions(request, visitor, session, note), form, deliver)
 
 
 @router.get("/sales/credit-notes/{credit_note_id}/pdf")

@@ -4,23 +4,26 @@ taxes and totals, what settled it (payments, credit notes) and its timeline."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from fastapi import Response
+from fastapi import Request, Response
 
 from comptoir.identity.service import accounts as users
-from comptoir.kit.errors import NotFound
+from comptoir.kit.errors import DomainError, NotFound
 from comptoir.parties.service import parties
 from comptoir.sales.service import documents, mailing, payments, pdf, settlements
 from comptoir.sales.views import common
 from comptoir.tax.service import taxes
 from comptoir.web.formatting import page_formats
-from comptoir.web.websession import Db, Visitor
+from comptoir.web.websession import Db, Visitor, failed_form, redirect
 
 if TYPE_CHECKING:
     from comptoir.sales.models import Allocation, SalesDocument, SalesDocumentEvent
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -171,3 +174,47 @@ def pdf_response(session: Db, document: SalesDocument, *, download: bool) -> Res
             "X-Frame-Options": "SAMEORIGIN",
         },
     )
+
+
+@dataclass(frozen=True)
+class PageActions:
+    """The actions of one document's page, for one request: each runs a service step, then
+    goes on with a notice, or, refused, shows the page again with the reason."""
+
+    request: Request
+    visitor: Visitor
+    session: Db
+    document: SalesDocument
+    # The kind's page (``invoice_page``...): it takes ``alert``, ``status_code`` and the
+    # state of each dialog it holds (``send_form``...) as keywords.
+    show: Callable[..., Response]
+
+    def run(
+        self,
+        action: Callable[[], T],
+        then: str | Callable[[T], str],
+        *,
+        form: str | None = None,
+        typed: dict[str, str] | None = None,
+    ) -> Response:
+        """``action``, then off to ``then`` (or to where ``then`` says for what the action
+        made); see ``refused`` for ``form`` and ``typed``."""
+        try:
+            made = action()
+        except DomainError as exc:
+            return self.refused(exc, form=form, typed=typed)
+        return redirect(then(made) if callable(then) else then)
+
+    def refused(
+        self, exc: DomainError, *, form: str | None = None, typed: dict[str, str] | None = None
+    ) -> Response:
+        """The page again, with why: in the dialog ``form`` that was being filled in with
+        what was ``typed``, kept open, errors beside its fields; otherwise at the top."""
+        state = failed_form(self.session, exc, typed or {})
+        # Read again: what the refused step wrote is rolled back.
+        kind = common.KINDS[self.document.kind].kind
+        current = documents.get(self.session, self.document.id, kind)
+        shown: dict[str, Any] = {form: state} if form else {"alert": state.alert}
+        return self.show(
+            self.request, self.visitor, self.session, current, status_code=state.status, **shown
+        )

@@ -512,6 +512,28 @@ def editor_page(
     )
 
 
+def new_page(
+    request: Request, visitor: Visitor, session: Db, pages: KindPages, customer: Party | None
+) -> Response:
+    """The editor of a new document of ``pages``' kind, for ``customer`` when known."""
+    typed = new_document(session, visitor, pages, customer)
+    return editor_page(request, visitor, session, typed, FormState(typed.form_values()))
+
+
+def edit_page(
+    request: Request,
+    visitor: Visitor,
+    session: Db,
+    document: SalesDocument,
+    *,
+    locked: bool = False,
+) -> Response:
+    """The editor of a stored document, as it is."""
+    typed = stored_document(session, document)
+    state = FormState(typed.form_values())
+    return editor_page(request, visitor, session, typed, state, document, locked=locked)
+
+
 def save_document(
     request: Request,
     visitor: Visitor,

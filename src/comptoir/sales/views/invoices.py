@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Query, Request, Response
 
-from comptoir.kit.errors import DomainError, NotFound
+from comptoir.kit.errors import NotFound
 from comptoir.parties.service import parties
 from comptoir.parties.service.parties import Party
 from comptoir.sales.service import credit_notes, documents, issuing, sending
@@ -21,10 +21,8 @@ from comptoir.web.websession import (
     FormState,
     PostedForm,
     Visitor,
-    failed_form,
     notice,
     parse_id,
-    redirect,
     web_router,
 )
 
@@ -80,14 +78,10 @@ def invoice_page(
     )
 
 
-def _refused(
-    request: Request, visitor: Visitor, session: Db, invoice: SalesDocument, exc: DomainError
-) -> Response:
-    state = failed_form(session, exc, {})
-    current = documents.get(session, invoice.id, "invoice")
-    return invoice_page(
-        request, visitor, session, current, alert=state.alert, status_code=state.status
-    )
+def _actions(
+    request: Request, visitor: Visitor, session: Db, invoice: SalesDocument
+) -> detail.PageActions:
+    return detail.PageActions(request, visitor, session, invoice, invoice_page)
 
 
 def _customer_from_query(session: Db, reference: str) -> Party | None:
@@ -107,19 +101,9 @@ def _customer_from_query(session: Db, reference: str) -> Party | None:
 
 @router.get("/sales/invoices")
 def invoices_page(
-    request: Request,
-    visitor: CurrentVisitor,
-    session: Db,
-    q: Annotated[str, Query(max_length=200)] = "",
-    status: Annotated[str, Query(max_length=20)] = "",
-    customer: Annotated[str, Query(max_length=200)] = "",
-    date_from: Annotated[str, Query(max_length=10)] = "",
-    date_to: Annotated[str, Query(max_length=10)] = "",
-    sort: Annotated[str, Query(max_length=20)] = "",
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    request: Request, visitor: CurrentVisitor, session: Db, query: lists.Listed
 ) -> Response:
     visitor.require(INVOICES.read)
-    query = lists.ListQuery(q, status, customer, date_from, date_to, sort, cursor)
     return lists.list_page(request, visitor, session, INVOICES, query, notices=LIST_NOTICES)
 
 
@@ -132,8 +116,7 @@ def new_invoice_page(
 ) -> Response:
     visitor.require(INVOICES.write)
     party = _customer_from_query(session, customer)
-    typed = editor.new_document(session, visitor, INVOICES, party)
-    return editor.editor_page(request, visitor, session, typed, FormState(typed.form_values()))
+    return editor.new_page(request, visitor, session, INVOICES, party)
 
 
 @router.post("/sales/invoices/new")
@@ -164,10 +147,7 @@ def edit_invoice_page(
     visitor.require(INVOICES.write)
     invoice = _invoice(session, invoice_id)
     documents.require_draft(invoice)
-    typed = editor.stored_document(session, invoice)
-    return editor.editor_page(
-        request, visitor, session, typed, FormState(typed.form_values()), invoice
-    )
+    return editor.edit_page(request, visitor, session, invoice)
 
 
 @router.post("/sales/invoices/{invoice_id}/edit")
@@ -190,11 +170,10 @@ def issue_invoice(
 ) -> Response:
     visitor.require(INVOICES.write)
     invoice = _invoice(session, invoice_id)
-    try:
-        issuing.issue(session, invoice, actor_id=visitor.user.id)
-    except DomainError as exc:
-        return _refused(request, visitor, session, invoice, exc)
-    return redirect(f"{INVOICES.path(invoice)}?notice=issued")
+    return _actions(request, visitor, session, invoice).run(
+        partial(issuing.issue, session, invoice, actor_id=visitor.user.id),
+        f"{INVOICES.path(invoice)}?notice=issued",
+    )
 
 
 @router.post("/sales/invoices/{invoice_id}/delete")
@@ -203,11 +182,10 @@ def delete_invoice(
 ) -> Response:
     visitor.require(INVOICES.write)
     invoice = _invoice(session, invoice_id)
-    try:
-        documents.delete_draft(session, invoice.id, "invoice")
-    except DomainError as exc:
-        return _refused(request, visitor, session, invoice, exc)
-    return redirect(f"{INVOICES.base}?notice=deleted")
+    return _actions(request, visitor, session, invoice).run(
+        partial(documents.delete_draft, session, invoice.id, "invoice"),
+        f"{INVOICES.base}?notice=deleted",
+    )
 
 
 @router.post("/sales/invoices/{invoice_id}/cancel")
@@ -217,11 +195,10 @@ def cancel_invoice(
     visitor.require(INVOICES.write)
     visitor.require("credit_notes:write")
     invoice = _invoice(session, invoice_id)
-    try:
-        credit_notes.cancel_invoice(session, invoice, actor_id=visitor.user.id)
-    except DomainError as exc:
-        return _refused(request, visitor, session, invoice, exc)
-    return redirect(f"{INVOICES.path(invoice)}?notice=cancelled")
+    return _actions(request, visitor, session, invoice).run(
+        partial(credit_notes.cancel_invoice, session, invoice, actor_id=visitor.user.id),
+        f"{INVOICES.path(invoice)}?notice=cancelled",
+    )
 
 
 @router.post("/sales/invoices/{invoice_id}/credit-note")
@@ -231,13 +208,15 @@ def credit_invoice(
     """A draft credit note for the whole invoice, to trim to what is credited."""
     visitor.require("credit_notes:write")
     invoice = _invoice(session, invoice_id)
-    try:
-        note = credit_notes.create_draft(
-            session, {"invoice": str(invoice.id)}, actor_id=visitor.user.id
-        )
-    except DomainError as exc:
-        return _refused(request, visitor, session, invoice, exc)
-    return redirect(f"{common.CREDIT_NOTES.path(note)}?notice=created")
+    return _actions(request, visitor, session, invoice).run(
+        partial(
+            credit_notes.create_draft,
+            session,
+            {"invoice": str(invoice.id)},
+            actor_id=visitor.user.id,
+        ),
+        lambda note: f"{common.CREDIT_NOTES.path(note)}?notice=created",
+    )
 
 
 @router.get("/sales/invoices/{invoice_id}/payment")
@@ -268,29 +247,18 @@ def record_payment(
     visitor.require("payments:write")
     invoice = _invoice(session, invoice_id)
     typed = payments.typed_payment(form)
-    try:
-        payments.record(session, visitor, invoice, typed)
-    except DomainError as exc:
-        state = failed_form(session, exc, typed)
-        current = documents.get(session, invoice.id, "invoice")
-        return invoice_page(
-            request, visitor, session, current, payment_form=state, status_code=state.status
-        )
-    return redirect(f"{INVOICES.path(invoice)}?notice=payment")
+    return _actions(request, visitor, session, invoice).run(
+        partial(payments.record, session, visitor, invoice, typed),
+        f"{INVOICES.path(invoice)}?notice=payment",
+        form="payment_form",
+        typed=typed,
+    )
 
 
 @router.get("/sales/invoices/{invoice_id}/send")
 def send_page(request: Request, invoice_id: str, visitor: CurrentVisitor, session: Db) -> Response:
-    """The send form on a page of its own, for browsers without the dialog."""
     visitor.require(INVOICES.write)
-    invoice = _invoice(session, invoice_id)
-    return common.page(
-        request,
-        visitor,
-        "sales/send_form.html",
-        {"document": invoice, "pages": INVOICES, "send_form": mailing.send_form(session, invoice)},
-        nav=INVOICES.nav,
-    )
+    return mailing.send_page(request, visitor, session, _invoice(session, invoice_id))
 
 
 @router.post("/sales/invoices/{invoice_id}/send")
@@ -304,26 +272,10 @@ def send_invoice(
 ) -> Response:
     visitor.require(INVOICES.write)
     invoice = _invoice(session, invoice_id)
-    typed = mailing.typed_send(form)
-    try:
-        mailing.send(
-            typed,
-            partial(
-                sending.send,
-                session,
-                invoice.id,
-                "invoice",
-                settings=settings,
-                actor_id=visitor.user.id,
-            ),
-        )
-    except DomainError as exc:
-        state = failed_form(session, exc, typed)
-        current = documents.get(session, invoice.id, "invoice")
-        return invoice_page(
-            request, visitor, session, current, send_form=state, status_code=state.status
-        )
-    return redirect(f"{INVOICES.path(invoice)}?notice=sent")
+    deliver = partial(
+        sending.send, session, invoice.id, "invoice", settings=settings, actor_id=visitor.user.id
+    )
+    return mailing.send_document(_actions(request, visitor, session, invoice), form, deliver)
 
 
 @router.get("/sales/invoices/{invoice_id}/pdf")

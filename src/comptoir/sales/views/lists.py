@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 from urllib.parse import urlencode
 
-from fastapi import Request, Response
+from fastapi import Depends, Query, Request, Response
 
 from comptoir.sales.service import documents
 from comptoir.sales.views import common
@@ -68,6 +69,22 @@ class ListQuery:
     date_to: str = ""
     sort: str = ""
     cursor: str | None = None
+
+
+def _list_query(
+    q: Annotated[str, Query(max_length=200)] = "",
+    status: Annotated[str, Query(max_length=20)] = "",
+    customer: Annotated[str, Query(max_length=200)] = "",
+    date_from: Annotated[str, Query(max_length=10)] = "",
+    date_to: Annotated[str, Query(max_length=10)] = "",
+    sort: Annotated[str, Query(max_length=20)] = "",
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> ListQuery:
+    return ListQuery(q, status, customer, date_from, date_to, sort, cursor)
+
+
+# The query string of every list page, read and bounded the same way.
+Listed = Annotated[ListQuery, Depends(_list_query)]
 
 
 def list_page(

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any
+
+from fastapi import Request, Response
 
 from comptoir.kit.errors import FieldError, ValidationFailed
 from comptoir.sales.service import email_templates, mailing
-from comptoir.web.websession import Db, FormState
+from comptoir.sales.views import common, detail
+from comptoir.web.websession import Db, FormState, Visitor
 
 if TYPE_CHECKING:
     from comptoir.sales.models import SalesDocument
@@ -59,3 +63,30 @@ def send(typed: dict[str, str], deliver: Callable[..., Any]) -> None:
             ],
             exc.detail,
         ) from None
+
+
+def send_page(request: Request, visitor: Visitor, session: Db, document: SalesDocument) -> Response:
+    """The send form on a page of its own, for browsers without the dialog."""
+    pages = common.KINDS[document.kind]
+    return common.page(
+        request,
+        visitor,
+        "sales/send_form.html",
+        {"document": document, "pages": pages, "send_form": send_form(session, document)},
+        nav=pages.nav,
+    )
+
+
+def send_document(
+    actions: detail.PageActions, form: Mapping[str, Any], deliver: Callable[..., Any]
+) -> Response:
+    """The send dialog posted: ``deliver`` with its values, then back to the page; refused,
+    the dialog opens again with the reasons."""
+    typed = typed_send(form)
+    pages = common.KINDS[actions.document.kind]
+    return actions.run(
+        partial(send, typed, deliver),
+        f"{pages.path(actions.document)}?notice=sent",
+        form="send_form",
+        typed=typed,
+    )

@@ -165,16 +165,6 @@ def _payment_page(
         if payment.direction == "in" and left
         else []
     )
-    if allocate_form is None:
-        first = invoices[0] if invoices else None
-        allocate_form = FormState(
-            {
-                "invoice": str(first.id) if first else "",
-                "amount": common.amount_text(
-                    min(left, documents.amount_due(first)) if first else left, payment.currency
-                ),
-            }
-        )
     return common.page(
         request,
         visitor,
@@ -187,15 +177,8 @@ def _payment_page(
             "settled": settled,
             "left": left,
             "invoices": invoices,
-            "invoice_options": [
-                (
-                    str(invoice.id),
-                    f"{invoice.number} · due "
-                    f"{common.amount_text(documents.amount_due(invoice), invoice.currency)}",
-                )
-                for invoice in invoices
-            ],
-            "allocate_form": allocate_form,
+            "invoice_options": common.invoice_options(invoices),
+            "allocate_form": allocate_form or common.settle_form(invoices, left, payment.currency),
             "direction_labels": DIRECTION_LABELS,
             "notice": notice(request, NOTICES),
         },
@@ -271,6 +254,21 @@ def payment_detail(
     return _payment_page(request, visitor, session, payment)
 
 
+def _allocate(session: Db, visitor: Visitor, payment: Payment, typed: dict[str, str]) -> None:
+    if not typed["invoice"]:
+        raise ValidationFailed.single("invoice", "Choose an invoice.", "required")
+    try:
+        payments.allocate(
+            session,
+            payment.id,
+            [{"invoice": typed["invoice"], "amount": common.number_text(typed["amount"])}],
+            actor_id=visitor.user.id,
+        )
+    except ValidationFailed as exc:
+        fields = {"amount": "amount", "invoice": "invoice", "allocations": "amount"}
+        raise _on_form(exc, fields) from None
+
+
 @router.post("/sales/payments/{payment_id}/allocate")
 def allocate_payment(
     request: Request, payment_id: str, visitor: CurrentVisitor, session: Db, form: PostedForm
@@ -279,24 +277,7 @@ def allocate_payment(
     payment = payments.get(session, parse_id(payment_id, "No such payment."))
     typed = {name: str(form.get(name) or "").strip() for name in ALLOCATE_FIELDS}
     try:
-        if not typed["invoice"]:
-            raise ValidationFailed.single("invoice", "Choose an invoice.", "required")
-        payments.allocate(
-            session,
-            payment.id,
-            [{"invoice": typed["invoice"], "amount": common.number_text(typed["amount"])}],
-            actor_id=visitor.user.id,
-        )
-    except ValidationFailed as exc:
-        state = failed_form(
-            session,
-            _on_form(exc, {"amount": "amount", "invoice": "invoice", "allocations": "amount"}),
-            typed,
-        )
-        current = payments.get(session, payment.id)
-        return _payment_page(
-            request, visitor, session, current, allocate_form=state, status_code=state.status
-        )
+        _allocate(session, visitor, payment, typed)
     except DomainError as exc:
         state = failed_form(session, exc, typed)
         current = payments.get(session, payment.id)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import Query, Request, Response
 
 from comptoir.identity.roles import Role
-from comptoir.kit.errors import Conflict, DomainError
+from comptoir.kit.errors import Conflict
 from comptoir.sales.service import quotes
 from comptoir.sales.views import common, detail, editor, lists, mailing
 from comptoir.sales.views.common import INVOICES, QUOTES, AppSettings
@@ -21,7 +21,6 @@ from comptoir.web.websession import (
     FormState,
     PostedForm,
     Visitor,
-    failed_form,
     notice,
     parse_id,
     redirect,
@@ -71,6 +70,10 @@ def quote_page(
     status_code: int = 200,
 ) -> Response:
     role = visitor.principal.role
+    if answer_form is not None and not answer_form.errors:
+        # The answer fields show no alert of their own: a refusal not about one of them
+        # reads at the top.
+        alert = answer_form.alert
     return common.page(
         request,
         visitor,
@@ -92,50 +95,17 @@ def quote_page(
     )
 
 
-def _act(
-    request: Request,
-    visitor: Visitor,
-    session: Db,
-    quote: SalesDocument,
-    action: Callable[[], Any],
-    done: str,
-    *,
-    fields: dict[str, str] | None = None,
-) -> Response:
-    """Run one step of the quote's way; refused, the page says why (beside the answer's
-    field when the step had one)."""
-    try:
-        action()
-    except DomainError as exc:
-        state = failed_form(session, exc, fields or {})
-        current = quotes.get(session, quote.id)
-        return quote_page(
-            request,
-            visitor,
-            session,
-            current,
-            alert=None if fields and state.errors else state.alert,
-            answer_form=state if fields else None,
-            status_code=state.status,
-        )
-    return redirect(f"{QUOTES.path(quote)}?notice={done}")
+def _actions(
+    request: Request, visitor: Visitor, session: Db, quote: SalesDocument
+) -> detail.PageActions:
+    return detail.PageActions(request, visitor, session, quote, quote_page)
 
 
 @router.get("/sales/quotes")
 def quotes_page(
-    request: Request,
-    visitor: CurrentVisitor,
-    session: Db,
-    q: Annotated[str, Query(max_length=200)] = "",
-    status: Annotated[str, Query(max_length=20)] = "",
-    customer: Annotated[str, Query(max_length=200)] = "",
-    date_from: Annotated[str, Query(max_length=10)] = "",
-    date_to: Annotated[str, Query(max_length=10)] = "",
-    sort: Annotated[str, Query(max_length=20)] = "",
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    request: Request, visitor: CurrentVisitor, session: Db, query: lists.Listed
 ) -> Response:
     visitor.require(QUOTES.read)
-    query = lists.ListQuery(q, status, customer, date_from, date_to, sort, cursor)
     return lists.list_page(request, visitor, session, QUOTES, query, notices=LIST_NOTICES)
 
 
@@ -148,8 +118,7 @@ def new_quote_page(
 ) -> Response:
     visitor.require(QUOTES.write)
     party = common.customer_by_text(session, customer)
-    typed = editor.new_document(session, visitor, QUOTES, party)
-    return editor.editor_page(request, visitor, session, typed, FormState(typed.form_values()))
+    return editor.new_page(request, visitor, session, QUOTES, party)
 
 
 @router.post("/sales/quotes/new")
@@ -178,10 +147,7 @@ def edit_quote_page(
     visitor.require(QUOTES.write)
     quote = _quote(session, quote_id)
     _editable(quote)
-    typed = editor.stored_document(session, quote)
-    return editor.editor_page(
-        request, visitor, session, typed, FormState(typed.form_values()), quote
-    )
+    return editor.edit_page(request, visitor, session, quote)
 
 
 @router.post("/sales/quotes/{quote_id}/edit")
@@ -203,27 +169,20 @@ def save_quote(
 def delete_quote(request: Request, quote_id: str, visitor: CurrentVisitor, session: Db) -> Response:
     visitor.require(QUOTES.write)
     quote = _quote(session, quote_id)
-    try:
-        quotes.delete(session, quote.id, actor_id=visitor.user.id)
-    except DomainError as exc:
-        state = failed_form(session, exc, {})
-        return quote_page(
-            request,
-            visitor,
-            session,
-            quotes.get(session, quote.id),
-            alert=state.alert,
-            status_code=state.status,
-        )
-    return redirect(f"{QUOTES.base}?notice=deleted")
+    return _actions(request, visitor, session, quote).run(
+        partial(quotes.delete, session, quote.id, actor_id=visitor.user.id),
+        f"{QUOTES.base}?notice=deleted",
+    )
 
 
 @router.post("/sales/quotes/{quote_id}/submit")
 def submit_quote(request: Request, quote_id: str, visitor: CurrentVisitor, session: Db) -> Response:
     visitor.require(QUOTES.write)
     quote = _quote(session, quote_id)
-    action = partial(quotes.submit, session, quote, actor_id=visitor.user.id)
-    return _act(request, visitor, session, quote, action, "submitted")
+    return _actions(request, visitor, session, quote).run(
+        partial(quotes.submit, session, quote, actor_id=visitor.user.id),
+        f"{QUOTES.path(quote)}?notice=submitted",
+    )
 
 
 @router.post("/sales/quotes/{quote_id}/approve")
@@ -233,8 +192,28 @@ def approve_quote(
     visitor.require(QUOTES.write)
     quote = _quote(session, quote_id)
     role = Role(visitor.principal.role)
-    action = partial(quotes.approve, session, quote, actor_id=visitor.user.id, role=role)
-    return _act(request, visitor, session, quote, action, "approved")
+    return _actions(request, visitor, session, quote).run(
+        partial(quotes.approve, session, quote, actor_id=visitor.user.id, role=role),
+        f"{QUOTES.path(quote)}?notice=approved",
+    )
+
+
+def _answered(
+    actions: detail.PageActions,
+    form: PostedForm,
+    field: str,
+    step: Callable[[str], object],
+    done: str,
+) -> Response:
+    """A step that takes what the member typed in one field (a reason, a name); refused,
+    the page says why beside that field."""
+    value = str(form.get(field) or "")
+    return actions.run(
+        partial(step, value),
+        f"{QUOTES.path(actions.document)}?notice={done}",
+        form="answer_form",
+        typed={field: value},
+    )
 
 
 @router.post("/sales/quotes/{quote_id}/reject")
@@ -243,10 +222,14 @@ def reject_quote(
 ) -> Response:
     visitor.require(QUOTES.write)
     quote = _quote(session, quote_id)
-    reason = str(form.get("reason") or "")
     role = Role(visitor.principal.role)
-    action = partial(quotes.reject, session, quote, reason, actor_id=visitor.user.id, role=role)
-    return _act(request, visitor, session, quote, action, "rejected", fields={"reason": reason})
+    return _answered(
+        _actions(request, visitor, session, quote),
+        form,
+        "reason",
+        lambda reason: quotes.reject(session, quote, reason, actor_id=visitor.user.id, role=role),
+        "rejected",
+    )
 
 
 @router.post("/sales/quotes/{quote_id}/accept")
@@ -256,9 +239,13 @@ def accept_quote(
     """The customer said yes, on the phone or by letter: a member records it."""
     visitor.require(QUOTES.write)
     quote = _quote(session, quote_id)
-    name = str(form.get("name") or "")
-    action = partial(quotes.accept, session, quote, name=name, actor_id=visitor.user.id)
-    return _act(request, visitor, session, quote, action, "accepted", fields={"name": name})
+    return _answered(
+        _actions(request, visitor, session, quote),
+        form,
+        "name",
+        lambda name: quotes.accept(session, quote, name=name, actor_id=visitor.user.id),
+        "accepted",
+    )
 
 
 @router.post("/sales/quotes/{quote_id}/decline")
@@ -267,9 +254,13 @@ def decline_quote(
 ) -> Response:
     visitor.require(QUOTES.write)
     quote = _quote(session, quote_id)
-    reason = str(form.get("reason") or "")
-    action = partial(quotes.decline, session, quote, reason=reason, actor_id=visitor.user.id)
-    return _act(request, visitor, session, quote, action, "declined", fields={"reason": reason})
+    return _answered(
+        _actions(request, visitor, session, quote),
+        form,
+        "reason",
+        lambda reason: quotes.decline(session, quote, reason=reason, actor_id=visitor.user.id),
+        "declined",
+    )
 
 
 @router.post("/sales/quotes/{quote_id}/convert")
@@ -280,19 +271,10 @@ def convert_quote(
     visitor.require(QUOTES.write)
     visitor.require(INVOICES.write)
     quote = _quote(session, quote_id)
-    try:
-        invoice = quotes.convert(session, quote, actor_id=visitor.user.id)
-    except DomainError as exc:
-        state = failed_form(session, exc, {})
-        return quote_page(
-            request,
-            visitor,
-            session,
-            quotes.get(session, quote.id),
-            alert=state.alert,
-            status_code=state.status,
-        )
-    return redirect(f"{INVOICES.path(invoice)}?notice=created")
+    return _actions(request, visitor, session, quote).run(
+        partial(quotes.convert, session, quote, actor_id=visitor.user.id),
+        lambda invoice: f"{INVOICES.path(invoice)}?notice=created",
+    )
 
 
 @router.post("/sales/quotes/{quote_id}/duplicate")
@@ -307,16 +289,8 @@ def duplicate_quote(
 
 @router.get("/sales/quotes/{quote_id}/send")
 def send_page(request: Request, quote_id: str, visitor: CurrentVisitor, session: Db) -> Response:
-    """The send form on a page of its own, for browsers without the dialog."""
     visitor.require(QUOTES.write)
-    quote = _quote(session, quote_id)
-    return common.page(
-        request,
-        visitor,
-        "sales/send_form.html",
-        {"document": quote, "pages": QUOTES, "send_form": mailing.send_form(session, quote)},
-        nav=QUOTES.nav,
-    )
+    return mailing.send_page(request, visitor, session, _quote(session, quote_id))
 
 
 @router.post("/sales/quotes/{quote_id}/send")
@@ -330,23 +304,8 @@ def send_quote(
 ) -> Response:
     visitor.require(QUOTES.write)
     quote = _quote(session, quote_id)
-    typed = mailing.typed_send(form)
-    try:
-        mailing.send(
-            typed,
-            partial(quotes.send, session, quote, settings=settings, actor_id=visitor.user.id),
-        )
-    except DomainError as exc:
-        state = failed_form(session, exc, typed)
-        return quote_page(
-            request,
-            visitor,
-            session,
-            quotes.get(session, quote.id),
-            send_form=state,
-            status_code=state.status,
-        )
-    return redirect(f"{QUOTES.path(quote)}?notice=sent")
+    deliver = partial(quotes.send, session, quote, settings=settings, actor_id=visitor.user.id)
+    return mailing.send_document(_actions(request, visitor, session, quote), form, deliver)
 
 
 @router.get("/sales/quotes/{quote_id}/pdf")
