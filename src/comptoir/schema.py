@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from comptoir.audit import models as audit_models
 from comptoir.catalog import models as catalog_models
+from comptoir.files import models as file_models
 from comptoir.identity import models as identity_models
 from comptoir.kit import sequences as sequence_models
 from comptoir.kit.db import Base
 from comptoir.ledger import models as ledger_models
 from comptoir.mail import models as mail_models
+from comptoir.notifications import models as notification_models
 from comptoir.outbox import models as outbox_models
 from comptoir.parties import models as party_models
 from comptoir.sales import models as sales_models
@@ -27,5 +29,7 @@ MODEL_MODULES = (
     sequence_models,
     catalog_models,
     sales_models,
+    notification_models,
+    file_models,
 )
 metadata = Base.metadata
