@@ -271,10 +271,12 @@ def test_csv_import_preview_then_import_then_export(client: TestClient, owner: A
 def test_csv_import_reports_every_row_and_creates_nothing(
     client: TestClient, owner: Account
 ) -> None:
+    # A blank row is skipped but counted: rows are reported as the spreadsheet numbers them.
     bad = """name,vat_number,country,payment_terms,email
 Good One,,FR,net_30,
 ,,FR,net_30,
 Bad Vat,FR41303265045,FR,net_30,
+
 Bad Terms,,FR,someday,nobody
 """
     result = _upload(client, owner, bad, dry_run=False).json()
@@ -282,8 +284,8 @@ Bad Terms,,FR,someday,nobody
     assert {(e["row"], e["column"]) for e in result["errors"]} == {
         (3, "name"),
         (4, "vat_number"),
-        (5, "payment_terms"),
-        (5, "email"),
+        (6, "payment_terms"),
+        (6, "email"),
     }
     assert client.get("/api/v1/customers", headers=owner.headers).json()["items"] == []
     for text, message in [

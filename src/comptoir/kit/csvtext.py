@@ -31,16 +31,18 @@ def read_rows(text: str) -> list[list[str]]:
         ) from None
 
 
-def read_records(text: str) -> tuple[list[str], list[dict[str, str]]]:
-    """The header (lower-cased, trimmed) and one dict per data row; blank rows are skipped."""
+def read_records(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """The header (lower-cased, trimmed) and each data row with its number in the file, as a
+    spreadsheet shows it (the header is row 1): blank rows are skipped but still counted, so
+    that a problem is reported on the row the user sees."""
     rows = read_rows(text)
     if not rows:
         return [], []
     header = [name.strip().lower() for name in rows[0]]
     records = []
-    for row in rows[1:]:
+    for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
         padded = [*row, *([""] * (len(header) - len(row)))]
-        records.append({name: padded[i].strip() for i, name in enumerate(header) if name})
+        records.append((number, {name: padded[i].strip() for i, name in enumerate(header) if name}))
     return header, records

@@ -106,7 +106,7 @@ def import_csv(session: Session, text: str, *, dry_run: bool) -> ImportResult:
         raise ValidationFailed.single("file", f"At most {MAX_ROWS} rows per file.", "too_many")
     result = ImportResult(rows=len(records))
     skus_in_file: dict[str, int] = {}
-    for number, record in enumerate(records, start=2):
+    for number, record in records:
         values: dict[str, Any] = {column: value for column, value in record.items() if value}
         # An empty cell leaves the field empty; fields that cannot be empty take their
         # default. Only a missing income_account column gives the chart's sales account.

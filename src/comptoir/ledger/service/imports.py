@@ -37,7 +37,7 @@ class ImportSummary:
     dry_run: bool
 
 
-def _rows(text: str, required: set[str]) -> list[dict[str, str]]:
+def _rows(text: str, required: set[str]) -> list[tuple[int, dict[str, str]]]:
     header, rows = read_records(text)
     missing = required - set(header)
     if missing:
@@ -174,7 +174,7 @@ def opening_balances_csv(
     rows = _rows(text, {"account", "debit", "credit"})
     balances = []
     numbers = []
-    for number, row in enumerate(rows, start=2):
+    for number, row in rows:
         if is_blank_amount(row["debit"]) and is_blank_amount(row["credit"]):
             continue
         balances.append(OpeningBalance(row["account"], row["debit"] or None, row["credit"] or None))
@@ -203,7 +203,7 @@ def journal_entries_csv(
     base = organization.current(session).base_currency
     errors: list[FieldError] = []
     groups: dict[str, list[tuple[int, dict[str, str]]]] = {}
-    for number, row in enumerate(rows, start=2):
+    for number, row in rows:
         reference = row["reference"]
         if not reference:
             errors.append(

@@ -164,7 +164,7 @@ def import_csv(session: Session, text: str) -> ImportResult:
         raise ValidationFailed.single("file", f"Missing column(s): {', '.join(sorted(missing))}.")
     rows: list[tuple[str, str, date, object]] = []
     errors: list[FieldError] = []
-    for number, row in enumerate(records, start=2):
+    for number, row in records:
         try:
             day = _parse_day(row["date"] or "")
         except ValueError:

@@ -88,7 +88,7 @@ def import_csv(session: Session, text: str, role: Role, *, dry_run: bool) -> Imp
     result = ImportResult(rows=len(records))
     country = organizations.get_current(session).country
     codes_in_file: dict[str, int] = {}
-    for number, record in enumerate(records, start=2):
+    for number, record in records:
         values: dict[str, object] = {
             COLUMNS[column]: value for column, value in record.items() if value != ""
         }
