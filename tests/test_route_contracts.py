@@ -12,8 +12,10 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from comptoir.app import ROUTERS
+from comptoir.files.service.storage import storage_for
 from comptoir.worker.runner import Worker
 from tests.conftest import Account, register
+from tests.files.samples import PDF, store
 from tests.identity.test_members import accept_new, invite
 
 
@@ -235,6 +237,20 @@ def _other_recurring(client: TestClient, other: Account, worker: Worker) -> str:
     return str(template.json()["id"])
 
 
+def _other_notification(client: TestClient, other: Account, worker: Worker) -> str:
+    _other_payment(client, other, worker)
+    worker.drain()
+    notices = client.get("/api/v1/notifications", headers=other.headers).json()["items"]
+    return str(notices[0]["id"])
+
+
+def _other_file(client: TestClient, other: Account, worker: Worker) -> str:
+    # Files have no upload route of their own yet: the service stores one directly.
+    app: Any = client.app
+    storage = storage_for(app.state.settings)
+    return str(store(app.state.database, storage, other.organization_id, PDF, "bill.pdf").id)
+
+
 OTHER_TENANT_IDS: dict[str, Callable[[TestClient, Account, Worker], str]] = {
     "member_id": _other_member,
     "invitation_id": _other_invitation,
@@ -255,11 +271,16 @@ OTHER_TENANT_IDS: dict[str, Callable[[TestClient, Account, Worker], str]] = {
     "recurring_id": _other_recurring,
     # The portal's document pages: any kind of sales document.
     "document_id": _other_document("/api/v1/invoices"),
+    "file_id": _other_file,
+    # Not a tenant id (which rendition of a file), but the web walk fills every parameter.
+    "variant": lambda client, other, worker: "original",
+    "notification_id": _other_notification,
 }
 # Parameters that are not tenant ids: secrets carried in a link; a payment provider's name
 # (one of a fixed list: each organization has its own connection under the same name);
-# an e-mail template's kind (each organization has its own wording of the same kinds).
-NOT_TENANT_IDS = {"token", "provider", "kind"}
+# an e-mail template's kind (each organization has its own wording of the same kinds); which
+# rendition of a stored file is asked for (original or thumbnail).
+NOT_TENANT_IDS = {"token", "provider", "kind", "variant"}
 # A valid body for routes that take one, so that validation does not answer first.
 SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/v1/members/{member_id}"): {"role": "viewer"},

@@ -18,6 +18,7 @@ from comptoir.audit import api as audit_api
 from comptoir.audit import views as audit_views
 from comptoir.catalog import api as catalog_api
 from comptoir.catalog import views as catalog_views
+from comptoir.files import views as files_views
 from comptoir.identity import api as identity_api
 from comptoir.identity import views as identity_views
 from comptoir.identity.service.tokens import AuthConfig
@@ -27,6 +28,8 @@ from comptoir.ledger import api as ledger_api
 from comptoir.ledger import views as ledger_views
 from comptoir.mail import api as mail_api
 from comptoir.mail import views as mail_views
+from comptoir.notifications import api as notifications_api
+from comptoir.notifications import views as notifications_views
 from comptoir.parties import api as parties_api
 from comptoir.parties import views as parties_views
 from comptoir.sales import api as sales_api
@@ -57,6 +60,7 @@ ROUTERS = (
     parties_api.router,
     sales_api.router,
     catalog_api.router,
+    notifications_api.router,
     health.router,
     identity_views.router,
     mail_views.router,
@@ -66,6 +70,8 @@ ROUTERS = (
     tax_views.router,
     catalog_views.router,
     sales_views.router,
+    files_views.router,
+    notifications_views.router,
     pages.router,
 )
 

@@ -18,11 +18,23 @@ from comptoir.kit.tenancy import TenantNotSet, all_tenants, set_organization
 from comptoir.kit.types import ExactDecimal, UTCDateTime
 
 
-def test_ids_are_uuid7_and_time_ordered() -> None:
-    ids = [new_id() for _ in range(1000)]
-    assert all(i.version == 7 for i in ids)
-    assert len(set(ids)) == 1000
-    assert [i.bytes[:6] for i in ids] == sorted(i.bytes[:6] for i in ids)
+def test_ids_are_uuid7_and_strictly_growing() -> None:
+    # Thousands in a row share milliseconds: the sequence keeps them in the order made.
+    ids = [new_id() for _ in range(20000)]
+    assert all(i.version == 7 and i.variant == uuid.RFC_4122 for i in ids)
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    millis = [i.int >> 80 for i in ids]
+    assert millis[-1] - millis[0] <= 1000
+
+
+def test_ids_made_by_several_threads_are_unique() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(8) as pool:
+        batches = list(pool.map(lambda _: [new_id() for _ in range(2000)], range(8)))
+    every = [i for batch in batches for i in batch]
+    assert len(set(every)) == len(every)
+    assert all(batch == sorted(batch) for batch in batches)
 
 
 _numbers = Table(

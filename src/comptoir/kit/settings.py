@@ -48,6 +48,14 @@ class Settings(BaseSettings):
     vies_enabled: bool = False
     vies_url: str = "https://ec.europa.eu/taxation_customs/vies/rest-api/check-vat-number"
     vies_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    # Where uploaded files (receipts) live: the data directory unless a bucket is named.
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = Field(
+        default=None, description="For S3-compatible services (MinIO, Scaleway, OVH...)."
+    )
+    s3_region: str | None = None
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: SecretStr | None = None
     worker_poll_seconds: float = Field(default=1.0, gt=0)
     log_level: str = "INFO"
     log_format: Literal["json", "text"] | None = Field(

@@ -34,6 +34,7 @@ TASK_MODULES = (
     "comptoir.identity.tasks",
     "comptoir.worker.housekeeping",
     "comptoir.sales.tasks",
+    "comptoir.notifications.tasks",
 )
 LEASE = timedelta(minutes=5)
 

@@ -1,0 +1,1 @@
+"""Stored-file services: checking uploads, storage back-ends and signed download links."""
