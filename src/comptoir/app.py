@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -47,6 +48,18 @@ token as `Authorization: Bearer <token>`. Errors are RFC 9457 problem documents
 (`application/problem+json`) with a stable `code`.
 """
 
+
+# The paths that take files, and how large a body they accept: a CSV import is up to 5 MB
+# of text, plus the multipart envelope of a browser's form.
+FILE_UPLOADS = (
+    (
+        re.compile(
+            r"/api/v1/(customers|suppliers|products)/import"
+            r"|/(sales/customers|purchases/suppliers|sales/products)/import"
+        ),
+        6 * 1024 * 1024,
+    ),
+)
 
 # Every router of the application, in the order they are mounted.
 ROUTERS = (
@@ -130,7 +143,7 @@ def create_app(
             swagger_favicon_url="/static/vendor/swagger-ui/favicon-32x32.png",
         )
 
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, uploads=FILE_UPLOADS)
     app.add_middleware(RequestContextMiddleware, trusted_proxies=settings.trusted_proxies)
     return app
 

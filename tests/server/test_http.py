@@ -149,3 +149,32 @@ def test_nul_characters_are_refused(
     )
     assert response.status_code == 422
     assert response.json()["errors"][0]["code"] == "nul_character"
+
+
+def test_file_imports_take_larger_bodies_than_json(client: TestClient) -> None:
+    from tests.conftest import register
+
+    owner = register(client)
+    # 2 MB of CSV: over the JSON limit, within an import's. Its header is wrong, so the
+    # import itself answers (422), not the size check (413).
+    padding = "x" * 100
+    text = "name,shoe_size\n" + "".join(f"{padding},{i}\n" for i in range(20_000))
+    assert 1_048_576 < len(text) < 5 * 1024 * 1024
+    for path in ("/api/v1/products/import", "/api/v1/customers/import"):
+        answered = client.post(
+            path, headers=owner.headers, files={"file": ("big.csv", text.encode(), "text/csv")}
+        )
+        assert answered.status_code == 422, (path, answered.text)
+    too_big = client.post(
+        "/api/v1/products/import",
+        headers=owner.headers,
+        files={"file": ("huge.csv", b"name\n" + b"x\n" * 3_500_000, "text/csv")},
+    )
+    assert too_big.status_code == 413
+    assert "6291456 bytes" in too_big.json()["detail"]
+    json_body = client.post(
+        "/api/v1/products",
+        headers={**owner.headers, "content-type": "application/json"},
+        content=b'{"name": "' + b"x" * 2_000_000 + b'"}',
+    )
+    assert json_body.status_code == 413

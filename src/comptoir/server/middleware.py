@@ -6,6 +6,7 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from prometheus_client import Counter, Histogram
@@ -122,11 +123,28 @@ def _carries_nul(data: bytes) -> bool:
 
 class BodyLimitMiddleware:
     """Answers 413 to bodies over the limit, declared or streamed, before the app reads them,
-    and 422 to text (body, path or query) carrying a NUL character."""
+    and 422 to text (body, path or query) carrying a NUL character.
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int) -> None:
+    ``uploads`` raise the limit for the paths that take files (a path pattern and its
+    limit): a CSV import or a receipt is larger than any JSON request.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_bytes: int,
+        uploads: Sequence[tuple[re.Pattern[str], int]] = (),
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.uploads = tuple(uploads)
+
+    def limit_for(self, path: str) -> int:
+        for pattern, limit in self.uploads:
+            if pattern.fullmatch(path):
+                return max(limit, self.max_bytes)
+        return self.max_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -138,8 +156,9 @@ class BodyLimitMiddleware:
         if scope.get("method") in {"GET", "HEAD", "OPTIONS"}:
             await self.app(scope, receive, send)
             return
+        max_bytes = self.limit_for(scope.get("path", ""))
         declared = _header(scope, b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+        if declared is not None and (not declared.isdigit() or int(declared) > max_bytes):
             await self._too_large(scope, send)
             return
         chunks: list[bytes] = []
@@ -151,7 +170,7 @@ class BodyLimitMiddleware:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
+            if size > max_bytes:
                 await self._too_large(scope, send)
                 return
             chunks.append(chunk)
@@ -194,7 +213,7 @@ class BodyLimitMiddleware:
             413,
             "payload_too_large",
             "Payload too large",
-            f"The request body is larger than {self.max_bytes} bytes.",
+            f"The request body is larger than {self.limit_for(scope.get('path', ''))} bytes.",
             instance=scope.get("path"),
         )
         await response(scope, _no_receive, send)
