@@ -164,3 +164,31 @@ def test_lists_filter_sort_and_paginate(client: TestClient, owner: Account) -> N
         "/api/v1/invoices", headers=owner.headers, params={"status": "overdue"}
     ).json()
     assert all(item["overdue"] for item in overdue["items"]) and len(overdue["items"]) == 3
+
+
+def test_forged_sort_cursors_are_refused_not_crashes(client: TestClient, owner: Account) -> None:
+    import base64
+    import json
+
+    def cursor(value: object) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+    some_id = "00000000-0000-7000-8000-000000000000"
+    for sort, value in (
+        ("issue_date", ["2024-01-01", 5]),
+        ("issue_date", [5, some_id]),
+        ("issue_date", [True, some_id]),
+        ("issue_date", [{"a": 1}, some_id]),
+        ("issue_date", ["not a date", some_id]),
+        ("gross", ["100", some_id]),
+        ("number", [7, some_id]),
+        ("due_date", ["2024-01-01", ["x"]]),
+        ("issue_date", "not a pair"),
+    ):
+        response = client.get(
+            "/api/v1/invoices",
+            headers=owner.headers,
+            params={"sort": sort, "cursor": cursor(value)},
+        )
+        assert response.status_code == 422, (sort, value, response.text)
+        assert response.json()["errors"][0]["field"] == "cursor"

@@ -21,6 +21,7 @@ from sqlalchemy import select, text
 
 from comptoir.kit import clock
 from comptoir.kit.db import Database
+from comptoir.kit.errors import FieldError
 from comptoir.kit.tenancy import all_tenants
 from comptoir.outbox.models import OutboxEvent
 from comptoir.sales.service import callbacks
@@ -485,6 +486,13 @@ def test_connections_secrets_and_keys(client: TestClient, owner: Account) -> Non
         json={"account": "512", "secret": "a-secret-of-my-own-making"},
     )
     assert not_stripes.json()["errors"][0]["code"] == "not_stripe"
+    # A secret typed in shows only its last four characters, even to those who may read it.
+    own = client.put(
+        "/api/v1/payment-providers/generic",
+        headers=owner.headers,
+        json={"secret": "a-secret-of-my-own-making"},
+    )
+    assert own.json()["secret_hint"] == "…king"
     connect(client, owner, "stripe", secret=STRIPE_SECRET)
     stripe_rotation = client.post(
         "/api/v1/payment-providers/stripe/rotate-secret", headers=owner.headers
@@ -547,3 +555,22 @@ def test_the_documented_example_verifies(client: TestClient, owner: Account) -> 
         answer = client.post(path, content=body, headers={"Comptoir-Signature": documented})
     assert answer.status_code == 200, answer.text
     assert answer.json()["detail"] == "No issued invoice F-2026-00042."
+
+
+@pytest.mark.parametrize(
+    ("currency", "stripe_amount", "minor_units"),
+    [
+        ("EUR", 60000, 60000),  # cents both sides
+        ("JPY", 6000, 6000),  # no decimals both sides
+        ("KWD", 1230, 1230),  # three decimals both sides
+        ("ISK", 50000, 500),  # Stripe sends ISK in hundredths although it has no decimals
+    ],
+)
+def test_stripe_amounts_become_minor_units(
+    currency: str, stripe_amount: int, minor_units: int
+) -> None:
+    errors: list[FieldError] = []
+    assert callbacks.from_stripe_units(stripe_amount, currency, "amount", errors) == minor_units
+    assert errors == []
+    callbacks.from_stripe_units(50001, "ISK", "amount", errors)
+    assert [e.code for e in errors] == ["invalid"]

@@ -163,11 +163,19 @@ def test_staff_pages_and_the_staff_api_stay_closed(client: TestClient, setup: Se
         "/accounting/entries",
         "/settings/members",
         "/settings/audit",
+        "/settings/sales",
     ):
         response = client.get(path, follow_redirects=False)
         assert response.status_code in (403, 404), (path, response.status_code)
     api = bearer(setup.tokens)
-    for path in ("invoices", "customers", f"customers/{setup.mine['id']}", "payments"):
+    for path in (
+        "invoices",
+        "customers",
+        f"customers/{setup.mine['id']}",
+        "payments",
+        "sales/settings",
+        "payment-providers",
+    ):
         assert client.get(f"/api/v1/{path}", headers=api).status_code == 403, path
     # Portal roles keep the one scope they had.
     me = client.get("/api/v1/auth/me", headers=api).json()

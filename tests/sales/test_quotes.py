@@ -659,7 +659,16 @@ def test_members_previewing_the_page_are_not_the_customer(
         assert page.status_code == 200
         assert "This is the page your customer sees" in page.text
         assert f'action="/d/{token}/accept"' not in page.text
-    assert fetch(client, owner.headers, quote["id"])["viewed_at"] is None
+        # Nor can a member post the customer's answer in the customer's name.
+        csrf = browser.cookies.get("comptoir_csrf")
+        for path, form in (
+            ("accept", {"name": "Jane Customer", "agree": "yes"}),
+            ("decline", {"reason": "Too dear"}),
+        ):
+            forged = browser.post(f"/d/{token}/{path}", data={**form, "csrf_token": csrf})
+            assert forged.status_code == 403
+    after = fetch(client, owner.headers, quote["id"])
+    assert (after["viewed_at"], after["status"]) == (None, "sent")
 
 
 # -- expiry ------------------------------------------------------------------------------------

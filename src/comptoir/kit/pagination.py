@@ -113,8 +113,10 @@ def _decode_sorted(cursor: str | None) -> tuple[Any, uuid.UUID] | None:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         value, last_id = json.loads(raw)
-        if not isinstance(value, str | int):
+        if isinstance(value, bool) or not isinstance(value, str | int):
             raise ValueError(value)
+        if not isinstance(last_id, str):
+            raise ValueError(last_id)
         return value, uuid.UUID(last_id)
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         raise ValidationFailed.single("cursor", "This cursor is not valid.") from None
@@ -124,9 +126,13 @@ def _typed_like(column: Any, value: Any) -> Any:
     """The cursor's JSON value back in the column's Python type (dates travel as text)."""
     python_type = column.type.python_type
     try:
-        if python_type is date and isinstance(value, str):
+        if python_type is date:
+            if not isinstance(value, str):
+                raise ValueError(value)
             return date.fromisoformat(value)
         if python_type is int and not isinstance(value, int):
+            raise ValueError(value)
+        if python_type is str and not isinstance(value, str):
             raise ValueError(value)
     except ValueError:
         raise ValidationFailed.single("cursor", "This cursor is not valid.") from None

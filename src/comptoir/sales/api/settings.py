@@ -16,7 +16,8 @@ from comptoir.server.deps import DbSession, require_scope
 
 router = APIRouter(prefix="/api/v1", tags=["sales settings"])
 
-Reader = Annotated[Principal, require_scope("organization:read")]
+# Staff who work with invoices read them; portal members (organization:read) must not.
+Reader = Annotated[Principal, require_scope("invoices:read")]
 Writer = Annotated[Principal, require_scope("organization:write")]
 
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -24,7 +23,13 @@ from sqlalchemy.orm import Session
 
 from comptoir.kit import clock
 from comptoir.kit.errors import Conflict, FieldError, NotFound, Unauthorized, ValidationFailed
-from comptoir.kit.money import MAX_MINOR_UNITS, format_minor, is_currency, parse_amount
+from comptoir.kit.money import (
+    MAX_MINOR_UNITS,
+    format_minor,
+    is_currency,
+    minor_unit_exponent,
+    parse_amount,
+)
 from comptoir.kit.pagination import Page, keyset_page
 from comptoir.kit.tenancy import set_organization
 from comptoir.sales.models import Payment, PaymentProvider, ProviderEvent, SalesDocument
@@ -181,6 +186,31 @@ def _generic(data: dict[str, Any], event_id: str, event_type: str) -> Incoming:
     return Incoming(event_id, event_type, charge)
 
 
+# Stripe's own digits per currency (docs.stripe.com/currencies): mostly ISO 4217's, but ISK
+# travels with two decimals (in hundredths, for backwards compatibility) although it has
+# none, which would otherwise book a 5 ISK payment as 500.
+STRIPE_ZERO_DECIMAL = frozenset(
+    {"BIF", "CLP", "DJF", "GNF", "JPY", "KMF", "KRW", "MGA"}
+    | {"PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"}
+)
+STRIPE_THREE_DECIMAL = frozenset(["BHD", "JOD", "KWD", "OMR", "TND"])
+
+
+def from_stripe_units(amount: int, currency: str, field: str, errors: list[FieldError]) -> int:
+    """Stripe's integer amount in Comptoir's minor units of ``currency``."""
+    stripe_digits = (
+        0 if currency in STRIPE_ZERO_DECIMAL else 3 if currency in STRIPE_THREE_DECIMAL else 2
+    )
+    shift = minor_unit_exponent(currency) - stripe_digits
+    factor: int = 10 ** abs(shift)
+    if shift >= 0:
+        return amount * factor
+    if amount % factor:
+        errors.append(FieldError(field, f"Stripe sends {currency} in whole units.", "invalid"))
+        return 0
+    return amount // factor
+
+
 def _stripe(data: dict[str, Any], event_id: str, event_type: str) -> Incoming:
     """Stripe's events: the amount in the currency's smallest unit, the invoice in the
     metadata Comptoir's payment links set (``metadata.invoice_id``)."""
@@ -215,6 +245,9 @@ def _stripe(data: dict[str, Any], event_id: str, event_type: str) -> Incoming:
     created = data.get("created")
     if isinstance(created, bool) or not isinstance(created, int) or not 0 < created < MAX_UNIX_TIME:
         errors.append(FieldError("created", "The event's time (unix time)."))
+    if not errors:
+        assert isinstance(amount, int)
+        amount = from_stripe_units(amount, currency, f"data.object.{amount_field}", errors)
     if errors:
         raise ValidationFailed(errors)
     assert isinstance(amount, int)
@@ -247,16 +280,8 @@ def parse(provider: str, body: bytes) -> Incoming:
 
 
 def _issued_invoice(session: Session, reference: str) -> SalesDocument:
-    found: SalesDocument | None
-    try:
-        found = session.get(SalesDocument, uuid.UUID(reference))
-    except ValueError:
-        found = session.scalar(
-            select(SalesDocument).where(
-                SalesDocument.kind == "invoice", SalesDocument.number == reference
-            )
-        )
-    if found is None or found.kind != "invoice" or found.number is None:
+    found = documents.locked(session, reference, "invoice")
+    if found is None or found.number is None:
         raise ValidationFailed.single("invoice", f"No issued invoice {reference}.", "not_found")
     return found
 

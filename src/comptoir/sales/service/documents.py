@@ -98,6 +98,22 @@ def get(session: Session, document_id: uuid.UUID, kind: Kind) -> SalesDocument:
     return document
 
 
+def locked(session: Session, reference: str, kind: Kind) -> SalesDocument | None:
+    """The document by id or number, its row locked until the transaction ends, read
+    afresh: what is settled on it is read and changed by one payment at a time (on
+    PostgreSQL; SQLite runs one writer at a time anyway)."""
+    try:
+        condition = SalesDocument.id == uuid.UUID(reference)
+    except ValueError:
+        condition = SalesDocument.number == reference
+    return session.scalar(
+        select(SalesDocument)
+        .where(SalesDocument.kind == kind, condition)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 def lines_of(session: Session, document_id: uuid.UUID) -> list[SalesDocumentLine]:
     return list(
         session.scalars(

@@ -145,10 +145,7 @@ def _settlements(
 
 
 def _credit_note(session: Session, reference: object, party: Party, prefix: str) -> SalesDocument:
-    try:
-        document = documents.get(session, uuid.UUID(str(reference)), "credit_note")
-    except (ValueError, NotFound):
-        document = None
+    document = documents.locked(session, str(reference or "").strip(), "credit_note")
     if document is None or document.party_id != party.id or document.status != "issued":
         raise ValidationFailed.single(
             f"{prefix}.credit_note", "No such issued credit note of this customer.", "not_found"

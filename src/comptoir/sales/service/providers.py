@@ -41,8 +41,10 @@ def callback_url(base_url: str, row: PaymentProvider) -> str:
 
 
 def secret_hint(secret: str) -> str:
-    """Enough of the secret to tell which one is configured, not enough to use it."""
-    return f"{secret[:6]}…{secret[-4:]}"
+    """Enough of the secret to tell which one is configured, not enough to use it: its last
+    four characters, after the ``whsec_`` prefix when it has that public prefix."""
+    prefix = SECRET_PREFIX if secret.startswith(SECRET_PREFIX) else ""
+    return f"{prefix}…{secret[-4:]}"
 
 
 def _new_secret() -> str:

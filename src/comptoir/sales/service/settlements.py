@@ -65,18 +65,10 @@ def check_settles(invoice: SalesDocument, amount: int, currency: str, field: str
 def open_invoice(
     session: Session, reference: object, party_id: uuid.UUID, field: str
 ) -> SalesDocument:
-    """An invoice of this customer by id or number, or a field error."""
-    text = str(reference or "").strip()
-    invoice: SalesDocument | None
-    try:
-        invoice = session.get(SalesDocument, uuid.UUID(text))
-    except ValueError:
-        invoice = session.scalar(
-            select(SalesDocument).where(
-                SalesDocument.kind == "invoice", SalesDocument.number == text
-            )
-        )
-    if invoice is None or invoice.kind != "invoice" or invoice.party_id != party_id:
+    """An invoice of this customer by id or number (locked: see ``documents.locked``), or a
+    field error."""
+    invoice = documents.locked(session, str(reference or "").strip(), "invoice")
+    if invoice is None or invoice.party_id != party_id:
         raise ValidationFailed.single(field, "No such invoice of this customer.", "not_found")
     return invoice
 

@@ -16,9 +16,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel.dates import format_date, format_time
 from fastapi import Request, Response
 
+from comptoir.identity.roles import PORTAL_ROLES
 from comptoir.identity.service import organizations
 from comptoir.kit.context import current_origin
-from comptoir.kit.errors import DomainError
+from comptoir.kit.errors import DomainError, PermissionDenied
 from comptoir.sales.service import pdf, public, quotes
 from comptoir.web.websession import (
     CommittingDb,
@@ -64,8 +65,23 @@ STATUS_NAMES = {
 }
 
 
-def _is_member(visitor: Visitor | None, document: SalesDocument) -> bool:
-    return visitor is not None and visitor.organization.id == document.organization_id
+def _is_staff(visitor: Visitor | None, document: SalesDocument) -> bool:
+    """Whether the visitor works for the seller: their visit is a preview, and the answer
+    is the customer's to give (staff record one from the quote's page, as themselves). A
+    portal member of the seller is the customer."""
+    return (
+        visitor is not None
+        and visitor.organization.id == document.organization_id
+        and visitor.principal.role not in PORTAL_ROLES
+    )
+
+
+def _refuse_staff(visitor: Visitor | None, document: SalesDocument) -> None:
+    if _is_staff(visitor, document):
+        raise PermissionDenied(
+            "Only the customer answers here. To record their answer, use the quote's page "
+            "in Comptoir."
+        )
 
 
 def _moment(value: datetime | None, formats: pdf.Formats, timezone: str) -> str:
@@ -127,7 +143,7 @@ def document_page(
     request: Request, token: str, session: CommittingDb, visitor: MaybeVisitor
 ) -> Response:
     document = public.open_document(session, token)
-    preview = _is_member(visitor, document)
+    preview = _is_staff(visitor, document)
     if not preview:
         public.record_view(session, document)
     return _page(request, session, token, document, preview=preview)
@@ -144,8 +160,11 @@ def document_pdf(token: str, session: Db) -> Response:
 
 
 @router.post("/d/{token}/accept")
-def accept_quote(request: Request, token: str, session: Db, form: PostedForm) -> Response:
+def accept_quote(
+    request: Request, token: str, session: Db, form: PostedForm, visitor: MaybeVisitor
+) -> Response:
     document = public.open_quote(session, token)
+    _refuse_staff(visitor, document)
     values = {"name": str(form.get("name") or ""), "agree": str(form.get("agree") or "")}
     origin = current_origin()
     try:
@@ -164,8 +183,11 @@ def accept_quote(request: Request, token: str, session: Db, form: PostedForm) ->
 
 
 @router.post("/d/{token}/decline")
-def decline_quote(request: Request, token: str, session: Db, form: PostedForm) -> Response:
+def decline_quote(
+    request: Request, token: str, session: Db, form: PostedForm, visitor: MaybeVisitor
+) -> Response:
     document = public.open_quote(session, token)
+    _refuse_staff(visitor, document)
     values = {"reason": str(form.get("reason") or "")}
     try:
         quotes.decline(session, document, reason=values["reason"])

@@ -125,7 +125,7 @@ def _page(
 
 @router.get("/settings/sales")
 def sales_settings_page(request: Request, visitor: CurrentVisitor, session: Db) -> Response:
-    visitor.require("organization:read")
+    visitor.require("invoices:read")
     return _page(request, visitor, session)
 
 
@@ -202,7 +202,7 @@ def disconnect_provider(provider: str, visitor: CurrentVisitor, session: Db) -> 
 
 @router.get("/settings/sales/logo")
 def sales_logo(visitor: CurrentVisitor, session: Db) -> Response:
-    visitor.require("organization:read")
+    visitor.require("invoices:read")
     found = settings.get(session)
     if found.logo is None:
         raise NotFound("No logo yet.")
