@@ -279,8 +279,9 @@ OTHER_TENANT_IDS: dict[str, Callable[[TestClient, Account, Worker], str]] = {
 # Parameters that are not tenant ids: secrets carried in a link; a payment provider's name
 # (one of a fixed list: each organization has its own connection under the same name);
 # an e-mail template's kind (each organization has its own wording of the same kinds); which
-# rendition of a stored file is asked for (original or thumbnail).
-NOT_TENANT_IDS = {"token", "provider", "kind", "variant"}
+# rendition of a stored file is asked for (original or thumbnail); which kind of document
+# approval rules apply to (expense or bill: each organization has its own rules of each).
+NOT_TENANT_IDS = {"token", "provider", "kind", "variant", "applies_to"}
 # A valid body for routes that take one, so that validation does not answer first.
 SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/v1/members/{member_id}"): {"role": "viewer"},

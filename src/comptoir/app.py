@@ -33,6 +33,8 @@ from comptoir.notifications import api as notifications_api
 from comptoir.notifications import views as notifications_views
 from comptoir.parties import api as parties_api
 from comptoir.parties import views as parties_views
+from comptoir.purchases import api as purchases_api
+from comptoir.purchases import views as purchases_views
 from comptoir.sales import api as sales_api
 from comptoir.sales import views as sales_views
 from comptoir.server import health, problems
@@ -74,6 +76,7 @@ ROUTERS = (
     sales_api.router,
     catalog_api.router,
     notifications_api.router,
+    purchases_api.router,
     health.router,
     identity_views.router,
     mail_views.router,
@@ -85,6 +88,7 @@ ROUTERS = (
     sales_views.router,
     files_views.router,
     notifications_views.router,
+    purchases_views.router,
     pages.router,
 )
 

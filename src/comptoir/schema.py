@@ -13,6 +13,7 @@ from comptoir.mail import models as mail_models
 from comptoir.notifications import models as notification_models
 from comptoir.outbox import models as outbox_models
 from comptoir.parties import models as party_models
+from comptoir.purchases import models as purchase_models
 from comptoir.sales import models as sales_models
 from comptoir.server import models as server_models
 from comptoir.tax import models as tax_models
@@ -31,5 +32,6 @@ MODEL_MODULES = (
     sales_models,
     notification_models,
     file_models,
+    purchase_models,
 )
 metadata = Base.metadata

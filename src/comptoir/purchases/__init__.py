@@ -1,0 +1,1 @@
+"""Purchases and expenses: what the business spends, approved before it is booked."""
