@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 
 from comptoir.kit.errors import ValidationFailed
 
@@ -46,3 +47,28 @@ def read_records(text: str) -> tuple[list[str], list[tuple[int, dict[str, str]]]
         padded = [*row, *([""] * (len(header) - len(row)))]
         records.append((number, {name: padded[i].strip() for i, name in enumerate(header) if name}))
     return header, records
+
+
+def read_import(
+    text: str, columns: Iterable[str], max_rows: int
+) -> list[tuple[int, dict[str, str]]]:
+    """The numbered records of an import file whose header has a ``name`` column and only
+    known ``columns``, with at least one and at most ``max_rows`` rows; a file-level 422
+    otherwise."""
+    known = list(columns)
+    header, records = read_records(text)
+    if not records:
+        raise ValidationFailed.single("file", "The file has no rows.", "empty")
+    if "name" not in header:
+        raise ValidationFailed.single("file", "The file needs a name column.", "missing_column")
+    unknown = [name for name in header if name and name not in known]
+    if unknown:
+        raise ValidationFailed.single(
+            "file",
+            f"Unknown column{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. "
+            f"Known: {', '.join(known)}.",
+            "unknown_column",
+        )
+    if len(records) > max_rows:
+        raise ValidationFailed.single("file", f"At most {max_rows} rows per file.", "too_many")
+    return records

@@ -15,7 +15,7 @@ from comptoir.audit import service as audit
 from comptoir.catalog.models import Product
 from comptoir.catalog.service import products
 from comptoir.kit import clock
-from comptoir.kit.csvtext import read_records
+from comptoir.kit.csvtext import read_import
 from comptoir.kit.errors import Conflict, FieldError, ValidationFailed
 from comptoir.kit.ids import new_id
 from comptoir.kit.money import plain_decimal
@@ -89,21 +89,7 @@ def import_csv(session: Session, text: str, *, dry_run: bool) -> ImportResult:
     products only if there is none (all or nothing). A dry run checks and shows what would
     be created without creating anything. Empty cells of fields that cannot be empty
     (SKU, kind, price, currency, tax category) take a new product's defaults."""
-    header, records = read_records(text)
-    if not records:
-        raise ValidationFailed.single("file", "The file has no rows.", "empty")
-    if "name" not in header:
-        raise ValidationFailed.single("file", "The file needs a name column.", "missing_column")
-    unknown = [name for name in header if name and name not in COLUMNS]
-    if unknown:
-        raise ValidationFailed.single(
-            "file",
-            f"Unknown column{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. "
-            f"Known: {', '.join(COLUMNS)}.",
-            "unknown_column",
-        )
-    if len(records) > MAX_ROWS:
-        raise ValidationFailed.single("file", f"At most {MAX_ROWS} rows per file.", "too_many")
+    records = read_import(text, COLUMNS, MAX_ROWS)
     result = ImportResult(rows=len(records))
     skus_in_file: dict[str, int] = {}
     for number, record in records:

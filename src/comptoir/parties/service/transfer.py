@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from comptoir.audit import service as audit
 from comptoir.identity.service import organizations
 from comptoir.kit import clock
-from comptoir.kit.csvtext import read_records
+from comptoir.kit.csvtext import read_import
 from comptoir.kit.errors import FieldError, ValidationFailed
 from comptoir.kit.ids import new_id
 from comptoir.parties.models import Party
@@ -70,21 +70,7 @@ def import_csv(session: Session, text: str, role: Role, *, dry_run: bool) -> Imp
     """Check every row, report every problem with its row and column, and create the
     parties only if there is none (all or nothing). A dry run checks and shows what would
     be created without creating anything."""
-    header, records = read_records(text)
-    if not records:
-        raise ValidationFailed.single("file", "The file has no rows.", "empty")
-    if "name" not in header:
-        raise ValidationFailed.single("file", "The file needs a name column.", "missing_column")
-    unknown = [name for name in header if name and name not in COLUMNS]
-    if unknown:
-        raise ValidationFailed.single(
-            "file",
-            f"Unknown column{'s' if len(unknown) > 1 else ''}: {', '.join(unknown)}. "
-            f"Known: {', '.join(COLUMNS)}.",
-            "unknown_column",
-        )
-    if len(records) > MAX_ROWS:
-        raise ValidationFailed.single("file", f"At most {MAX_ROWS} rows per file.", "too_many")
+    records = read_import(text, COLUMNS, MAX_ROWS)
     result = ImportResult(rows=len(records))
     country = organizations.get_current(session).country
     codes_in_file: dict[str, int] = {}

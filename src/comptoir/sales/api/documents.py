@@ -56,6 +56,17 @@ class ListQuery:
     limit: int
     cursor: str | None
 
+    def filter(self, kind: documents.Kind) -> documents.DocumentFilter:
+        return documents.DocumentFilter(
+            kind=kind,
+            status=self.status,
+            party_id=self.customer,
+            date_from=self.date_from,
+            date_to=self.date_to,
+            q=self.q,
+            sort=self.sort,
+        )
+
 
 def _list_query(
     status_filter: StatusQuery = None,
@@ -75,7 +86,7 @@ def _list_query(
 Listing = Annotated[ListQuery, Depends(_list_query)]
 
 
-def _values(body: schemas.DocumentFields) -> dict[str, Any]:
+def draft_values(body: schemas.DocumentFields) -> dict[str, Any]:
     values = body.model_dump(exclude_unset=True)
     if "lines" in values and values["lines"] is None:
         values["lines"] = []
@@ -85,16 +96,9 @@ def _values(body: schemas.DocumentFields) -> dict[str, Any]:
 
 
 def _page(session: DbSession, kind: documents.Kind, query: ListQuery) -> schemas.DocumentPage:
-    filters = documents.DocumentFilter(
-        kind=kind,
-        status=query.status,
-        party_id=query.customer,
-        date_from=query.date_from,
-        date_to=query.date_to,
-        q=query.q,
-        sort=query.sort,
+    page = documents.list_documents(
+        session, query.filter(kind), limit=query.limit, cursor=query.cursor
     )
-    page = documents.list_documents(session, filters, limit=query.limit, cursor=query.cursor)
     customers = documents.customers_of(session, page.items)
     return schemas.DocumentPage(
         items=[summary(document, customers[document.party_id]) for document in page.items],
@@ -102,7 +106,7 @@ def _page(session: DbSession, kind: documents.Kind, query: ListQuery) -> schemas
     )
 
 
-def _pdf(session: DbSession, document: Any) -> Response:
+def pdf_response(session: DbSession, document: Any) -> Response:
     return Response(
         pdf.render_document(session, document),
         media_type="application/pdf",
@@ -136,7 +140,7 @@ def create_invoice(
 
     def produce() -> schemas.DocumentOut:
         document = documents.create_draft(
-            session, "invoice", _values(body), actor_id=principal.user_id
+            session, "invoice", draft_values(body), actor_id=principal.user_id
         )
         return detail(session, document)
 
@@ -160,7 +164,7 @@ def update_invoice(
 ) -> schemas.DocumentOut:
     """Only drafts change (409 `not_a_draft` otherwise). `lines`, when sent, replace all
     the lines."""
-    document = documents.update_draft(session, invoice_id, "invoice", _values(body))
+    document = documents.update_draft(session, invoice_id, "invoice", draft_values(body))
     return detail(session, document)
 
 
@@ -222,7 +226,7 @@ def cancel_invoice(
 def invoice_pdf(invoice_id: uuid.UUID, principal: InvoiceReader, session: DbSession) -> Response:
     """The stored PDF of an issued invoice (the very file that was sent), or a draft's
     preview marked DRAFT."""
-    return _pdf(session, documents.get(session, invoice_id, "invoice"))
+    return pdf_response(session, documents.get(session, invoice_id, "invoice"))
 
 
 @router.get("/credit-notes", summary="Credit notes", tags=["credit notes"])
@@ -249,7 +253,9 @@ def create_credit_note(
     standalone (`customer` and `lines`). Send `Idempotency-Key` to make retries safe."""
 
     def produce() -> schemas.DocumentOut:
-        document = credit_notes.create_draft(session, _values(body), actor_id=principal.user_id)
+        document = credit_notes.create_draft(
+            session, draft_values(body), actor_id=principal.user_id
+        )
         return detail(session, document)
 
     return guard.run(principal, body, produce, status_code=status.HTTP_201_CREATED)
@@ -271,7 +277,7 @@ def update_credit_note(
     principal: CreditWriter,
     session: DbSession,
 ) -> schemas.DocumentOut:
-    document = documents.update_draft(session, credit_note_id, "credit_note", _values(body))
+    document = documents.update_draft(session, credit_note_id, "credit_note", draft_values(body))
     return detail(session, document)
 
 
@@ -336,4 +342,4 @@ def apply_credit_note(
 def credit_note_pdf(
     credit_note_id: uuid.UUID, principal: CreditReader, session: DbSession
 ) -> Response:
-    return _pdf(session, documents.get(session, credit_note_id, "credit_note"))
+    return pdf_response(session, documents.get(session, credit_note_id, "credit_note"))

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query, Response, status
 from comptoir.identity.service.sessions import Principal
 from comptoir.kit.settings import Settings
 from comptoir.sales import schemas
-from comptoir.sales.api.documents import ListQuery, _pdf, _values
+from comptoir.sales.api.documents import ListQuery, draft_values, pdf_response
 from comptoir.sales.api.output import detail, quote_detail, quote_summary
 from comptoir.sales.service import documents, quotes
 from comptoir.server.deps import DbSession, get_settings, require_scope
@@ -63,16 +63,9 @@ def list_quotes(principal: QuoteReader, session: DbSession, query: Listing) -> s
     """Filter by status, customer, issue-date range and text; sort; paginate with
     `next_cursor`. A quote past its validity shows `expired` at once; the `status` filter
     reads the stored status, which the worker brings up to date every hour."""
-    filters = documents.DocumentFilter(
-        kind="quote",
-        status=query.status,
-        party_id=query.customer,
-        date_from=query.date_from,
-        date_to=query.date_to,
-        q=query.q,
-        sort=query.sort,
+    page = documents.list_documents(
+        session, query.filter("quote"), limit=query.limit, cursor=query.cursor
     )
-    page = documents.list_documents(session, filters, limit=query.limit, cursor=query.cursor)
     customers = documents.customers_of(session, page.items)
     return schemas.QuotePage(
         items=[quote_summary(quote, customers[quote.party_id]) for quote in page.items],
@@ -99,7 +92,7 @@ def create_quote(
     the tax engine computes the totals. Send `Idempotency-Key` to make retries safe."""
 
     def produce() -> QuoteOut:
-        quote = quotes.create(session, _values(body), actor_id=principal.user_id)
+        quote = quotes.create(session, draft_values(body), actor_id=principal.user_id)
         return quote_detail(session, quote, settings.base_url)
 
     return guard.run(principal, body, produce, status_code=status.HTTP_201_CREATED)
@@ -125,7 +118,7 @@ def update_quote(
     """Drafts change freely; a rejected quote goes back to draft with the change, to be
     submitted again. Any other status answers 409 `not_a_draft`. `lines`, when sent,
     replace all the lines."""
-    quotes.update(session, quote_id, _values(body), actor_id=principal.user_id)
+    quotes.update(session, quote_id, draft_values(body), actor_id=principal.user_id)
     return _out(session, settings, quote_id)
 
 
@@ -287,4 +280,4 @@ def duplicate_quote(
 def quote_pdf(quote_id: uuid.UUID, principal: QuoteReader, session: DbSession) -> Response:
     """The very file the customer received once it was sent; before, a rendering of the
     quote as it stands (marked DRAFT while it is a draft)."""
-    return _pdf(session, quotes.get(session, quote_id))
+    return pdf_response(session, quotes.get(session, quote_id))

@@ -143,8 +143,15 @@ def log(
     detail: dict[str, Any] | None = None,
 ) -> None:
     """One step of the document's timeline (created, issued, sent, viewed, paid...)."""
+    # The document's organization, not the session's: the worker logs across tenants.
     session.add(
-        SalesDocumentEvent(document_id=document.id, kind=kind, actor_id=actor_id, detail=detail)
+        SalesDocumentEvent(
+            organization_id=document.organization_id,
+            document_id=document.id,
+            kind=kind,
+            actor_id=actor_id,
+            detail=detail,
+        )
     )
 
 

@@ -8,7 +8,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from comptoir.kit import clock
-from comptoir.kit.tenancy import as_organization
 from comptoir.outbox import service as outbox
 from comptoir.sales.models import SalesDocument
 from comptoir.sales.service import documents
@@ -40,11 +39,11 @@ def flag_overdue_invoices(session: Session, on: date | None = None) -> int:
             return flagged
         for invoice in batch:
             invoice.overdue_at = clock.now()
-            with as_organization(session, invoice.organization_id):
-                documents.log(
-                    session, invoice, "overdue", detail={"due_date": str(invoice.due_date)}
-                )
-                outbox.emit(session, "invoice.overdue", documents.payload(invoice))
-                # Rows added here take their organization at flush time.
-                session.flush()
+            documents.log(session, invoice, "overdue", detail={"due_date": str(invoice.due_date)})
+            outbox.emit(
+                session,
+                "invoice.overdue",
+                documents.payload(invoice),
+                organization_id=invoice.organization_id,
+            )
             flagged += 1
