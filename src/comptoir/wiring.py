@@ -4,7 +4,7 @@ Identity does not know the ledger or taxes; they ask to hear of new organization
 Parties and products do not know the documents that use them; sales adds its checks to
 their "in use, archive instead of delete" lists here. Identity does not know parties
 either; the parties service checks the party a portal member is linked to. Notifications
-know no domain: sales registers what its events tell members here.
+know no domain: sales and purchases register what their events tell members here.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from comptoir.ledger.service import charts
 from comptoir.notifications import tasks as notification_tasks
 from comptoir.notifications.service import registry as notification_registry
 from comptoir.parties.service import links, parties
+from comptoir.purchases.service import notices as purchase_notices
 from comptoir.sales.service import documents, notices, payments, recurring
 from comptoir.tax.service import taxes
 
@@ -38,8 +39,9 @@ def connect() -> None:
         party_links.PARTY_CHECKS.append(links.linkable)
     if links.choices not in party_links.PARTY_CHOICES:
         party_links.PARTY_CHOICES.append(links.choices)
-    for kind in notices.KINDS:
-        notification_registry.register_kind(kind)
-    for event_type, rule in notices.RULES:
-        notification_registry.register(event_type, rule)
+    for domain in (notices, purchase_notices):
+        for kind in domain.KINDS:
+            notification_registry.register_kind(kind)
+        for event_type, rule in domain.RULES:
+            notification_registry.register(event_type, rule)
     notification_tasks.subscribe_kinds()

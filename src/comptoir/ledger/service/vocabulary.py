@@ -36,6 +36,7 @@ ACCOUNT_SUBTYPES = (
     "depreciation",
     "loan",
     "customer_advance",
+    "employee_payable",
     "bank_charges",
     "bad_debt",
     "interest_expense",
