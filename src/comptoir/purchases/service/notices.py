@@ -57,9 +57,9 @@ def _subject(session: Session, event: Event) -> Approvable | None:
     subject_id = _uuid(event, "id")
     if subject_id is None:
         return None
-    model = Expense if event.type.startswith("expense.") else PurchaseDocument
-    found: Approvable | None = session.get(model, subject_id)
-    return found
+    if event.type.startswith("expense."):
+        return session.get(Expense, subject_id)
+    return session.get(PurchaseDocument, subject_id)
 
 
 def _amount(subject: Approvable) -> str:
