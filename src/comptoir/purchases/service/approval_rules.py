@@ -233,13 +233,13 @@ def may_approve(role_of_member: Role | str, step_role: Role) -> bool:
     return rank > 0 and rank >= APPROVER_RANK[step_role]
 
 
-def _roles_by_user(session: Session) -> dict[uuid.UUID, Role]:
+def roles_by_user(session: Session) -> dict[uuid.UUID, Role]:
     return {m.user.id: Role(m.membership.role) for m in members.list_members(session)}
 
 
 def approvers_for(session: Session, step_role: Role) -> frozenset[uuid.UUID]:
     return frozenset(
-        user for user, role in _roles_by_user(session).items() if may_approve(role, step_role)
+        user for user, role in roles_by_user(session).items() if may_approve(role, step_role)
     )
 
 
@@ -259,4 +259,4 @@ def plan(
 def approval_for(
     session: Session, *, applies_to: str, amount: int, submitter_id: uuid.UUID
 ) -> ApprovalPlan:
-    return plan(steps_for(session, applies_to, amount), _roles_by_user(session), submitter_id)
+    return plan(steps_for(session, applies_to, amount), roles_by_user(session), submitter_id)

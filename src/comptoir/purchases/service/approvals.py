@@ -17,7 +17,7 @@ tells that step's approvers).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal
 
 from sqlalchemy import select
@@ -101,9 +101,13 @@ def pending_role(subject: Approvable) -> Role | None:
 
 
 def _earlier_approvers(session: Session, subject_id: uuid.UUID) -> set[uuid.UUID]:
-    """Who approved the steps done so far of the current submission."""
+    return earlier_approvers(history(session, subject_id))
+
+
+def earlier_approvers(rows: Sequence[ApprovalAction]) -> set[uuid.UUID]:
+    """Who approved the steps done so far of the current submission, from its history."""
     approvers: set[uuid.UUID] = set()
-    for row in reversed(history(session, subject_id)):
+    for row in reversed(rows):
         if row.action == "submitted":
             break
         if row.action in ("approved", "self_approved") and row.actor_id is not None:
@@ -111,19 +115,33 @@ def _earlier_approvers(session: Session, subject_id: uuid.UUID) -> set[uuid.UUID
     return approvers
 
 
-def _step_approvers(
-    session: Session, subject: Approvable, role: Role
+def step_approvers(
+    subject: Approvable,
+    role: Role,
+    roles_by_user: Mapping[uuid.UUID, Role],
+    earlier: set[uuid.UUID],
 ) -> approval_rules.PlannedStep:
     """Who may approve the pending step: its eligible members but the submitter and the
     earlier approvers, or, when that leaves nobody, whoever of them is eligible (marked as
     a self-approval)."""
-    assert subject.submitted_by_id is not None
-    eligible = approval_rules.approvers_for(session, role)
-    earlier = _earlier_approvers(session, subject_id_of(subject))
+    eligible = frozenset(
+        user for user, held in roles_by_user.items() if approval_rules.may_approve(held, role)
+    )
     others = eligible - {subject.submitted_by_id} - earlier
     if others:
-        return approval_rules.PlannedStep(role, frozenset(others), False)
+        return approval_rules.PlannedStep(role, others, False)
     return approval_rules.PlannedStep(role, eligible, True)
+
+
+def _step_approvers(
+    session: Session, subject: Approvable, role: Role
+) -> approval_rules.PlannedStep:
+    return step_approvers(
+        subject,
+        role,
+        approval_rules.roles_by_user(session),
+        _earlier_approvers(session, subject_id_of(subject)),
+    )
 
 
 def subject_id_of(subject: Approvable) -> uuid.UUID:
