@@ -78,6 +78,7 @@ def test_demo_company_shows_every_state_of_the_sales_cycle(
     cli_env: dict[str, str], database_url: str
 ) -> None:
     from comptoir.identity.service import demo, members
+    from comptoir.kit import ageing
     from comptoir.kit.db import Database
     from comptoir.kit.tenancy import set_organization
     from comptoir.sales.service import documents, receivables
@@ -101,9 +102,7 @@ def test_demo_company_shows_every_state_of_the_sales_cycle(
     assert len(invoices) == 5
     assert {i.status for i in invoices} == {"paid", "partially_paid", "issued", "draft"}
     assert sum(documents.is_overdue(i) for i in invoices) == 1
-    assert receivables.total_of(aged).total == sum(
-        documents.amount_due(i) for i in invoices if i.number
-    )
+    assert ageing.total_of(aged).total == sum(documents.amount_due(i) for i in invoices if i.number)
 
 
 def test_db_upgrade_and_current(cli_env: dict[str, str]) -> None:

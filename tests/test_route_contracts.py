@@ -251,6 +251,68 @@ def _other_file(client: TestClient, other: Account, worker: Worker) -> str:
     return str(store(app.state.database, storage, other.organization_id, PDF, "bill.pdf").id)
 
 
+def _other_purchase(path: str) -> Callable[[TestClient, Account, Worker], str]:
+    """A draft bill or supplier credit note of the other organization."""
+
+    def make(client: TestClient, other: Account, worker: Worker) -> str:
+        party = client.post("/api/v1/suppliers", headers=other.headers, json={"name": "Theirs"})
+        assert party.status_code == 201, party.text
+        document = client.post(
+            path,
+            headers=other.headers,
+            json={
+                "supplier": party.json()["id"],
+                "supplier_number": "T-1",
+                "lines": [{"description": "Work", "unit_price": "10.00", "account": "606"}],
+            },
+        )
+        assert document.status_code == 201, document.text
+        return str(document.json()["id"])
+
+    return make
+
+
+def _other_expense(client: TestClient, other: Account, worker: Worker) -> str:
+    expense = client.post(
+        "/api/v1/expenses",
+        headers=other.headers,
+        json={
+            "description": "Taxi",
+            "amount": "12.00",
+            "category": "travel",
+            "paid_by": "employee",
+        },
+    )
+    assert expense.status_code == 201, expense.text
+    return str(expense.json()["id"])
+
+
+def _other_reimbursement(client: TestClient, other: Account, worker: Worker) -> str:
+    expense_id = _other_expense(client, other, worker)
+    for action in ("submit", "approve"):
+        response = client.post(f"/api/v1/expenses/{expense_id}/{action}", headers=other.headers)
+        assert response.status_code == 200, response.text
+    reimbursement = client.post(
+        "/api/v1/expense-reimbursements",
+        headers=other.headers,
+        json={"employee": other.email, "expenses": [expense_id]},
+    )
+    assert reimbursement.status_code == 201, reimbursement.text
+    return str(reimbursement.json()["id"])
+
+
+def _other_supplier_payment(client: TestClient, other: Account, worker: Worker) -> str:
+    party = client.post("/api/v1/suppliers", headers=other.headers, json={"name": "Theirs"})
+    assert party.status_code == 201, party.text
+    payment = client.post(
+        "/api/v1/supplier-payments",
+        headers=other.headers,
+        json={"supplier": party.json()["id"], "date": "2026-02-10", "amount": "10.00"},
+    )
+    assert payment.status_code == 201, payment.text
+    return str(payment.json()["id"])
+
+
 OTHER_TENANT_IDS: dict[str, Callable[[TestClient, Account, Worker], str]] = {
     "member_id": _other_member,
     "invitation_id": _other_invitation,
@@ -275,6 +337,11 @@ OTHER_TENANT_IDS: dict[str, Callable[[TestClient, Account, Worker], str]] = {
     # Not a tenant id (which rendition of a file), but the web walk fills every parameter.
     "variant": lambda client, other, worker: "original",
     "notification_id": _other_notification,
+    "bill_id": _other_purchase("/api/v1/bills"),
+    "expense_id": _other_expense,
+    "reimbursement_id": _other_reimbursement,
+    "supplier_credit_note_id": _other_purchase("/api/v1/supplier-credit-notes"),
+    "supplier_payment_id": _other_supplier_payment,
 }
 # Parameters that are not tenant ids: secrets carried in a link; a payment provider's name
 # (one of a fixed list: each organization has its own connection under the same name);
@@ -310,6 +377,26 @@ SAMPLE_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/v1/recurring-invoices/{recurring_id}"): {"name": "Renamed"},
     ("POST", "/api/v1/payments/{payment_id}/allocate"): {
         "allocations": [{"invoice": "F-1", "amount": "1"}]
+    },
+    ("PATCH", "/api/v1/bills/{bill_id}"): {"notes": "Changed"},
+    ("POST", "/api/v1/bills/{bill_id}/reject"): {"reason": "Wrong"},
+    ("POST", "/api/v1/bills/{bill_id}/cancel"): {"supplier_number": "AV-1"},
+    ("PATCH", "/api/v1/supplier-credit-notes/{supplier_credit_note_id}"): {"notes": "Changed"},
+    ("POST", "/api/v1/supplier-credit-notes/{supplier_credit_note_id}/apply"): {
+        "allocations": [{"bill": "F-1", "amount": "1"}]
+    },
+}
+SAMPLE_BODIES |= {
+    ("PATCH", "/api/v1/expenses/{expense_id}"): {"note": "Changed"},
+    ("POST", "/api/v1/expenses/{expense_id}/reject"): {"reason": "Wrong"},
+    # Receipts are multipart: the walk's JSON body carries no file, and the expense or bill
+    # is looked up before the missing file is noticed.
+    ("POST", "/api/v1/expenses/{expense_id}/receipts"): {},
+    ("POST", "/api/v1/bills/{bill_id}/receipts"): {},
+}
+SAMPLE_BODIES |= {
+    ("POST", "/api/v1/supplier-payments/{supplier_payment_id}/allocate"): {
+        "allocations": [{"bill": "F-1", "amount": "1"}]
     },
 }
 # Required query parameters, so that validation does not answer first.

@@ -61,6 +61,15 @@ FILE_UPLOADS = (
         ),
         6 * 1024 * 1024,
     ),
+    # Receipts: files of up to 10 MB each, plus the envelope; larger bodies get a clean 413.
+    (
+        re.compile(
+            r"/api/v1/(expenses|bills)/[^/]+/receipts|/purchases/(expenses|bills)/[^/]+/receipts"
+        ),
+        11 * 1024 * 1024,
+    ),
+    # The expense form takes the receipt's photo along with the expense.
+    (re.compile(r"/purchases/expenses/new|/purchases/expenses/[^/]+/edit"), 11 * 1024 * 1024),
 )
 
 # Every router of the application, in the order they are mounted.

@@ -15,6 +15,7 @@ from comptoir.ledger.service import charts
 from comptoir.notifications import tasks as notification_tasks
 from comptoir.notifications.service import registry as notification_registry
 from comptoir.parties.service import links, parties
+from comptoir.purchases.service import bills, expenses, supplier_payments
 from comptoir.purchases.service import notices as purchase_notices
 from comptoir.sales.service import documents, notices, payments, recurring
 from comptoir.tax.service import taxes
@@ -25,6 +26,9 @@ PARTY_USED_BY = (
     documents.document_uses_party,
     payments.payment_uses_party,
     recurring.template_uses_party,
+    bills.bill_uses_party,
+    supplier_payments.payment_uses_party,
+    expenses.expense_uses_party,
 )
 PRODUCT_USED_BY = (documents.document_uses_product, recurring.template_uses_product)
 

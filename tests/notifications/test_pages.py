@@ -120,6 +120,14 @@ def test_channel_choices_under_settings(client: TestClient, owner: Account) -> N
         "quote.accepted": (True, False),
         "quote.declined": (True, False),
         "invoice.overdue": (True, True),
+        # Left unticked on the form: neither channel.
+        "expense.approval_requested": (False, False),
+        "bill.approval_requested": (False, False),
+        "expense.approved": (False, False),
+        "expense.rejected": (False, False),
+        "bill.approved": (False, False),
+        "bill.rejected": (False, False),
+        "expense.reimbursed": (False, False),
     }
 
 

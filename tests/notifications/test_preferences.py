@@ -19,12 +19,21 @@ def _preferences(client: TestClient, headers: dict[str, str]) -> dict[str, tuple
     return {p["event_type"]: (p["in_app"], p["email"]) for p in response.json()}
 
 
-def test_defaults_are_in_the_app_only(client: TestClient, owner: Account) -> None:
+def test_defaults_are_in_the_app_and_by_mail_for_what_waits_on_someone(
+    client: TestClient, owner: Account
+) -> None:
     assert _preferences(client, owner.headers) == {
         "payment.received": (True, False),
         "quote.accepted": (True, False),
         "quote.declined": (True, False),
         "invoice.overdue": (True, False),
+        "expense.approval_requested": (True, True),
+        "bill.approval_requested": (True, True),
+        "expense.approved": (True, False),
+        "expense.rejected": (True, True),
+        "bill.approved": (True, False),
+        "bill.rejected": (True, False),
+        "expense.reimbursed": (True, False),
     }
 
 

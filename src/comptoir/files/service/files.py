@@ -15,13 +15,14 @@ import logging
 import re
 import secrets
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from comptoir.files.models import StoredFile
+from comptoir.files.models import StoredFile as StoredFile
 from comptoir.files.service import checks
 from comptoir.files.service.storage import MissingObject, Storage
 from comptoir.kit import clock
@@ -132,6 +133,20 @@ def list_for(session: Session, owner_type: str, owner_id: uuid.UUID | None) -> l
         .order_by(StoredFile.created_at, StoredFile.id)
     )
     return list(session.scalars(query))
+
+
+def counts_for(
+    session: Session, owner_type: str, owner_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """How many files each of several owners has, in one query, for lists."""
+    if not owner_ids:
+        return {}
+    rows = session.execute(
+        select(StoredFile.owner_id, func.count())
+        .where(StoredFile.owner_type == owner_type, StoredFile.owner_id.in_(owner_ids))
+        .group_by(StoredFile.owner_id)
+    ).all()
+    return {owner_id: int(count) for owner_id, count in rows if owner_id is not None}
 
 
 def get(session: Session, file_id: uuid.UUID) -> StoredFile:

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from comptoir.audit import service as audit
 from comptoir.kit.errors import Conflict, FieldError, NotFound, ValidationFailed
 from comptoir.kit.money import is_currency
-from comptoir.ledger.models import Account, JournalLine
+from comptoir.ledger.models import Account as Account
+from comptoir.ledger.models import JournalLine
 from comptoir.ledger.service import archiving
 from comptoir.ledger.service.vocabulary import ACCOUNT_SUBTYPES, ACCOUNT_TYPES
 
@@ -65,6 +66,29 @@ def first_of_subtype(session: Session, subtype: str) -> Account | None:
         )
         .order_by(Account.code)
     ).first()
+
+
+def bank_or_cash(
+    session: Session, reference: object, method: str | None = None, field: str = "account"
+) -> Account:
+    """The bank or cash account money moves through, by code or id; by default the first
+    cash account for a cash ``method``, else the first bank account."""
+    if reference not in (None, ""):
+        try:
+            account = resolve(session, str(reference), field)
+        except (ValidationFailed, NotFound):
+            raise ValidationFailed.single(field, "No such account.", "not_found") from None
+        if account.subtype not in ("bank", "cash"):
+            raise ValidationFailed.single(
+                field, f"{account.code} is not a bank or cash account.", "not_bank"
+            )
+        return account
+    subtypes = ("cash", "bank") if method == "cash" else ("bank", "cash")
+    for subtype in subtypes:
+        found = first_of_subtype(session, subtype)
+        if found is not None:
+            return found
+    raise ValidationFailed.single(field, "Add a bank account to the chart first.", "no_account")
 
 
 # The usual revenue account of services and of goods where the chart has one (the French

@@ -2,9 +2,14 @@
 
 from fastapi import APIRouter
 
-from comptoir.purchases.views import approval_rules
+from comptoir.purchases.views import approval_rules, bills, expenses, inbox, payments, receipts
 
 router = APIRouter()
 router.include_router(approval_rules.router)
+router.include_router(bills.router)
+router.include_router(expenses.router)
+router.include_router(inbox.router)
+router.include_router(payments.router)
+router.include_router(receipts.router)
 
 __all__ = ["router"]

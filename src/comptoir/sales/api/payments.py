@@ -9,7 +9,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response, status
 
 from comptoir.identity.service.sessions import Principal
-from comptoir.kit import clock
+from comptoir.kit import ageing, clock
 from comptoir.kit.money import format_minor
 from comptoir.parties.service import parties
 from comptoir.sales import schemas
@@ -99,7 +99,7 @@ def allocate_payment(
     return payments_out(session, [payment])[0]
 
 
-def _amounts(line: receivables.AgedLine) -> dict[str, str]:
+def _amounts(line: ageing.AgedLine) -> dict[str, str]:
     currency = line.currency
     return {
         "currency": currency,
@@ -133,7 +133,7 @@ def aged_receivables(
                     schemas.AgedRow(customer=party_ref(customers[line.party_id]), **_amounts(line))
                     for line in rows
                 ],
-                totals=schemas.AgedTotals(**_amounts(receivables.total_of(rows))),
+                totals=schemas.AgedTotals(**_amounts(ageing.total_of(rows))),
             )
         )
     return reports

@@ -68,27 +68,6 @@ def payload(payment: Payment) -> dict[str, Any]:
     }
 
 
-def _bank_account(session: Session, reference: object, method: str, field: str) -> str:
-    """The bank or cash account by code or id; by default the first cash account for cash,
-    else the first bank account."""
-    if reference not in (None, ""):
-        try:
-            account = accounts.resolve(session, str(reference), field)
-        except (ValidationFailed, NotFound):
-            raise ValidationFailed.single(field, "No such account.", "not_found") from None
-        if account.subtype not in ("bank", "cash"):
-            raise ValidationFailed.single(
-                field, f"{account.code} is not a bank or cash account.", "not_bank"
-            )
-        return account.code
-    subtypes = ("cash", "bank") if method == "cash" else ("bank", "cash")
-    for subtype in subtypes:
-        found = accounts.first_of_subtype(session, subtype)
-        if found is not None:
-            return found.code
-    raise ValidationFailed.single(field, "Add a bank account to the chart first.", "no_account")
-
-
 def _settlements(
     session: Session,
     raw: object,
@@ -192,7 +171,7 @@ def record(
         method = "other"
     bank = ""
     try:
-        bank = _bank_account(session, values.get("account"), method, "account")
+        bank = accounts.bank_or_cash(session, values.get("account"), method, "account").code
     except ValidationFailed as exc:
         errors.extend(exc.errors)
     reference = str(values.get("reference") or "").strip() or None

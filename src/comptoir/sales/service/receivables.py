@@ -5,40 +5,13 @@ Everything is read as it stood on that date: later payments do not count."""
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from comptoir.kit.ageing import AgedLine, bucket_of
 from comptoir.sales.models import Allocation, Payment, SalesDocument
-
-BUCKETS = ("not_due", "days_1_30", "days_31_60", "days_61_90", "over_90")
-
-
-@dataclass
-class AgedLine:
-    party_id: uuid.UUID
-    currency: str
-    buckets: dict[str, int] = field(default_factory=lambda: dict.fromkeys(BUCKETS, 0))
-    unapplied_credit: int = 0
-
-    @property
-    def total(self) -> int:
-        return sum(self.buckets.values()) - self.unapplied_credit
-
-
-def bucket_of(due: date | None, as_of: date) -> str:
-    late = (as_of - due).days if due is not None else 0
-    if late <= 0:
-        return "not_due"
-    if late <= 30:
-        return "days_1_30"
-    if late <= 60:
-        return "days_31_60"
-    if late <= 90:
-        return "days_61_90"
-    return "over_90"
 
 
 def _settled_by(session: Session, as_of: date, column: object) -> dict[uuid.UUID, int]:
@@ -94,13 +67,3 @@ def aged_receivables(
         (line for line in lines.values() if line.total or line.unapplied_credit),
         key=lambda line: (line.currency, str(line.party_id)),
     )
-
-
-def total_of(lines: list[AgedLine]) -> AgedLine:
-    """The sum of lines of one currency (the party of the first stands for all)."""
-    total = AgedLine(lines[0].party_id, lines[0].currency)
-    for line in lines:
-        for key, value in line.buckets.items():
-            total.buckets[key] += value
-        total.unapplied_credit += line.unapplied_credit
-    return total

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from comptoir.identity.service import organizations
+from comptoir.kit.ageing import BUCKETS, AgedLine, bucket_of
 from comptoir.kit.errors import ValidationFailed
 from comptoir.kit.money import is_currency
 from comptoir.parties.service import parties
@@ -71,7 +72,7 @@ class Statement:
     opening: int
     movements: list[Movement]
     open_items: list[OpenItem]
-    ageing: receivables.AgedLine
+    ageing: AgedLine
     debits: int = field(init=False)
     credits: int = field(init=False)
 
@@ -196,7 +197,7 @@ def _open_items(session: Session, party_id: uuid.UUID, currency: str, on: date) 
                 invoice.due_date,
                 invoice.gross,
                 paid,
-                receivables.bucket_of(invoice.due_date, on),
+                bucket_of(invoice.due_date, on),
                 max(late, 0),
             )
         )
@@ -230,7 +231,7 @@ def statement(
             for line in receivables.aged_receivables(session, end, party.id)
             if line.currency == money
         ),
-        receivables.AgedLine(party.id, money),
+        AgedLine(party.id, money),
     )
     return Statement(
         party=party,
@@ -394,9 +395,7 @@ def build(session: Session, found: Statement) -> PrintedDocument:
                     money(item.due),
                 )
             )
-    ageing = [
-        (words[bucket], money(found.ageing.buckets[bucket])) for bucket in receivables.BUCKETS
-    ]
+    ageing = [(words[bucket], money(found.ageing.buckets[bucket])) for bucket in BUCKETS]
     if found.ageing.unapplied_credit:
         ageing.append((words["unapplied_credit"], money(-found.ageing.unapplied_credit)))
     seller = snapshots.seller(session)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Query, Request, Response
 
+from comptoir.kit import ageing
 from comptoir.parties.service import parties
 from comptoir.parties.service.parties import Party
 from comptoir.sales.service import receivables
@@ -27,8 +28,8 @@ BUCKET_LABELS = {
 @dataclass(frozen=True)
 class CurrencyReport:
     currency: str
-    rows: list[tuple[Party, receivables.AgedLine]]
-    total: receivables.AgedLine
+    rows: list[tuple[Party, ageing.AgedLine]]
+    total: ageing.AgedLine
 
 
 @router.get("/sales/reports/aged-receivables")
@@ -57,7 +58,7 @@ def aged_receivables_page(
             CurrencyReport(
                 currency,
                 [(customers[line.party_id], line) for line in rows],
-                receivables.total_of(rows),
+                ageing.total_of(rows),
             )
         )
     return common.page(

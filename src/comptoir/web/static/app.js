@@ -64,6 +64,48 @@
     });
   });
 
+  // An expense's supplier brings the category and tax last used with it, into fields the
+  // person has not chosen yet; without this script they are simply chosen by hand.
+  function suggestForSupplier(form) {
+    var picker = form.querySelector("select[data-suggest]");
+    var name = form.querySelector("#f-supplier_name");
+    if (!picker) return;
+    var query = new URLSearchParams();
+    if (picker.value) query.set("supplier", picker.value);
+    else if (name && name.value.trim()) query.set("supplier_name", name.value.trim());
+    else return;
+    fetch(picker.dataset.suggest + "?" + query.toString(), {
+      credentials: "same-origin",
+      headers: { Accept: "application/json" },
+    })
+      .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .then(function (found) {
+        if (!found) return;
+        [
+          ["#f-category", found.category],
+          ["#f-tax_code", found.tax_code],
+        ].forEach(function (pair) {
+          var field = form.querySelector(pair[0]);
+          if (!field || !pair[1] || field.dataset.touched) return;
+          if (field.querySelector('option[value="' + pair[1] + '"]')) field.value = pair[1];
+        });
+      })
+      .catch(function () {});
+  }
+
+  document.addEventListener("change", function (event) {
+    var element = event.target;
+    var form = element.form;
+    if (!form || !form.querySelector("select[data-suggest]")) return;
+    if (element.matches("select[data-suggest], #f-supplier_name")) {
+      suggestForSupplier(form);
+    } else if (element.id === "f-category" || element.id === "f-tax_code") {
+      element.dataset.touched = "1";
+    }
+  });
+
   document.addEventListener("keydown", function (event) {
     if (event.key !== "Escape") return;
     var open = document.querySelector("details.user-menu[open]");
