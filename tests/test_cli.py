@@ -105,6 +105,41 @@ def test_demo_company_shows_every_state_of_the_sales_cycle(
     assert ageing.total_of(aged).total == sum(documents.amount_due(i) for i in invoices if i.number)
 
 
+def test_demo_company_shows_every_state_of_the_spending_cycle(
+    cli_env: dict[str, str], database_url: str
+) -> None:
+    from comptoir.identity.roles import Role
+    from comptoir.identity.service import demo, members
+    from comptoir.kit.db import Database
+    from comptoir.kit.tenancy import set_organization
+    from comptoir.purchases.service import bills, expenses, inbox, payables
+
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+    assert runner.invoke(app, ["demo"]).exit_code == 0
+    database = Database(database_url)
+    with database.unit_of_work(write=False) as session:
+        organization, _ = demo.ensure_demo(session)
+        set_organization(session, organization.id)
+        bill_list = list(
+            bills.list_documents(session, bills.BillFilter(), limit=50, cursor=None).items
+        )
+        users = {m.membership.role: m.user.id for m in members.list_members(session)}
+        everything = expenses.Viewer(users["owner"], Role.OWNER)
+        expense_list = list(
+            expenses.list_expenses(
+                session, expenses.ExpenseFilter(), everything, limit=50, cursor=None
+            ).items
+        )
+        waiting_for_admin = inbox.pending_for(session, users["admin"])
+        owed = sum(line.total for line in payables.aged_payables(session, bills.today()))
+    database.dispose()
+    assert sorted(b.status for b in bill_list) == ["paid", "posted", "submitted"]
+    assert sorted(e.status for e in expense_list) == ["paid", "posted", "rejected", "submitted"]
+    assert {item.subject_type for item in waiting_for_admin} == {"bill", "expense"}
+    # What is owed to suppliers is the one posted bill left unpaid.
+    assert owed == next(b.gross for b in bill_list if b.status == "posted")
+
+
 def test_db_upgrade_and_current(cli_env: dict[str, str]) -> None:
     assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
     current = runner.invoke(app, ["db", "current"])

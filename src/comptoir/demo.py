@@ -1,5 +1,5 @@
 """The demo company: identity's users and roles, a few months of books, customers,
-products and invoices."""
+products and invoices, suppliers, bills and expenses."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from comptoir.identity.service import demo as identity_demo
 from comptoir.kit import clock
 from comptoir.kit.tenancy import as_organization
 from comptoir.ledger.service import demo as ledger_demo
+from comptoir.purchases.service import demo as purchases_demo
 from comptoir.sales.service import demo as sales_demo
 
 
@@ -18,6 +19,7 @@ def ensure(session: Session) -> tuple[Organization, list[identity_demo.DemoLogin
     with as_organization(session, organization.id):
         ledger_demo.seed_books(session, clock.now().date())
         sales_demo.seed_sales(session, clock.now().date())
+        purchases_demo.seed_purchases(session, clock.now().date())
         portal_customer = sales_demo.portal_customer_id(session)
         if portal_customer is not None:
             identity_demo.link_portal_client(session, portal_customer)

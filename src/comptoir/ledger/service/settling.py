@@ -88,7 +88,7 @@ def post(
     rate: Decimal,
     bank_account: str,
     counterpart: str,
-    party_id: uuid.UUID,
+    party_id: uuid.UUID | None,
     parts: Sequence[Part],
     label: str,
     reference: str | None,
@@ -97,8 +97,9 @@ def post(
     actor_id: uuid.UUID | None,
 ) -> tuple[uuid.UUID, list[uuid.UUID]]:
     """Post money coming in (``direction`` in: bank debit, ``counterpart`` credit) or going
-    out (out: the mirror), in the bank or cash journal as the account is. Returns the
-    entry and its settlement lines, in the order of ``parts``."""
+    out (out: the mirror), in the bank or cash journal as the account is. ``party_id`` is
+    None when who is paid is not a party (an employee's reimbursement). Returns the entry
+    and its settlement lines, in the order of ``parts``."""
     base = current(session).base_currency
     lines: list[LineInput] = [
         LineInput(

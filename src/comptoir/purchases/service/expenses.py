@@ -32,7 +32,7 @@ from comptoir.kit import clock
 from comptoir.kit.errors import Conflict, FieldError, NotFound, ValidationFailed
 from comptoir.kit.money import format_minor, is_currency, minor_unit_exponent, parse_amount
 from comptoir.kit.pagination import Page, keyset_page
-from comptoir.ledger.service import accounts, entries, journals, rates
+from comptoir.ledger.service import accounts, entries, rates, settling
 from comptoir.ledger.service.entries import EntryInput
 from comptoir.outbox import service as outbox
 from comptoir.parties.service import parties
@@ -378,15 +378,6 @@ def base_amount(session: Session, expense: Expense) -> int:
     return rates.convert(expense.gross, expense.currency, base, expense.exchange_rate)
 
 
-def _journal_code(session: Session) -> str:
-    journal = journals.by_type(session, "purchases")
-    if journal is None:
-        raise ValidationFailed.single(
-            "journal", "No purchases journal; add one under Accounting → Journals.", "no_journal"
-        )
-    return journal.code
-
-
 def employee_payable_code(session: Session) -> str:
     account = accounts.first_of_subtype(session, "employee_payable")
     if account is None:
@@ -431,7 +422,7 @@ def _post(session: Session, expense: Expense, actor_id: uuid.UUID) -> None:
     entry = entries.record(
         session,
         EntryInput(
-            journal=_journal_code(session),
+            journal=settling.journal_code(session, "purchases"),
             date=expense.date,
             lines=[dataclasses.replace(line, exchange_rate=rate) for line in lines],
             description=label,

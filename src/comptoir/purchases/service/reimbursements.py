@@ -11,7 +11,6 @@ payable line is lettered with its reimbursement line, and the expenses become
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -23,10 +22,8 @@ from comptoir.audit import service as audit
 from comptoir.identity.service import organizations
 from comptoir.kit import clock
 from comptoir.kit.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
-from comptoir.kit.money import format_minor
 from comptoir.kit.pagination import Page, keyset_page
-from comptoir.ledger.service import accounts, entries, journals, matching, rates
-from comptoir.ledger.service.entries import EntryInput, LineInput
+from comptoir.ledger.service import accounts, entries, matching, rates, settling
 from comptoir.outbox import service as outbox
 from comptoir.purchases.models import Expense, ExpenseReimbursement
 from comptoir.purchases.service import approval_rules, approvals, expenses
@@ -160,13 +157,6 @@ def _payable_line(session: Session, expense: Expense, payable_id: uuid.UUID) -> 
     )
 
 
-@dataclass(frozen=True)
-class _Posted:
-    entry_id: uuid.UUID
-    # The reimbursement's debit line of each expense, in order.
-    lines: list[uuid.UUID]
-
-
 def _post(
     session: Session,
     reimbursement: ExpenseReimbursement,
@@ -175,71 +165,35 @@ def _post(
     payable: str,
     actor_id: uuid.UUID,
     rate: Decimal,
-) -> _Posted:
-    base = organizations.get_current(session).base_currency
-    currency = reimbursement.currency
-    label = "Expenses reimbursed"
-    lines = [
-        LineInput(
-            account=payable,
-            debit=format_minor(expense.gross, currency),
-            currency=currency,
-            exchange_rate=str(expense.exchange_rate),
-            label=expenses.label_of(session, expense) or label,
-        )
-        for expense in chosen
-    ]
-    lines.append(
-        LineInput(
-            account=bank,
-            credit=format_minor(reimbursement.amount, currency),
-            currency=currency,
-            exchange_rate=str(rate),
-            label=label,
-        )
-    )
-    settled = sum(
-        rates.convert(expense.gross, currency, base, expense.exchange_rate) for expense in chosen
-    )
-    paid = rates.convert(reimbursement.amount, currency, base, rate)
-    difference = settled - paid
-    if difference:
-        # Paying less (in base currency) than the expenses were booked at is a gain.
-        subtype = "fx_gain" if difference > 0 else "fx_loss"
-        account = accounts.first_of_subtype(session, subtype)
-        if account is None:
-            raise ValidationFailed.single(
-                "currency", f"The chart has no account of subtype {subtype}.", "no_account"
-            )
-        amount = format_minor(abs(difference), base)
-        lines.append(
-            LineInput(
-                account=account.code,
-                credit=amount if difference > 0 else None,
-                debit=None if difference > 0 else amount,
-                label=f"{label}, exchange difference",
-            )
-        )
-    bank_account = accounts.by_code(session, bank)
-    kind = "cash" if bank_account is not None and bank_account.subtype == "cash" else "bank"
-    journal = journals.by_type(session, kind)
-    if journal is None:
-        raise ValidationFailed.single("account", f"No {kind} journal.", "no_journal")
-    entry = entries.record(
+) -> tuple[uuid.UUID, list[uuid.UUID]]:
+    """Bank credit, one employee-payable debit per expense at the expense's own rate (so
+    that each clears its line exactly) and the exchange difference, as any settlement."""
+    payable_id = accounts.resolve(session, payable).id
+    return settling.post(
         session,
-        EntryInput(
-            journal=journal.code,
-            date=reimbursement.date,
-            lines=lines,
-            reference=reimbursement.reference,
-            description=label,
-            source_type="expense_reimbursement",
-            source_id=str(reimbursement.id),
-        ),
+        direction="out",
+        on=reimbursement.date,
+        amount=reimbursement.amount,
+        currency=reimbursement.currency,
+        rate=rate,
+        bank_account=bank,
+        counterpart=payable,
+        party_id=None,
+        parts=[
+            settling.Part(
+                expense.gross,
+                expense.exchange_rate,
+                expenses.label_of(session, expense) or "Expense reimbursed",
+                closing_line=_payable_line(session, expense, payable_id),
+            )
+            for expense in chosen
+        ],
+        label="Expenses reimbursed",
+        reference=reimbursement.reference,
+        source_type="expense_reimbursement",
+        source_id=str(reimbursement.id),
         actor_id=actor_id,
     )
-    posted = entries.lines_of(session, entry.id)
-    return _Posted(entry.id, [line.id for line in posted[: len(chosen)]])
 
 
 def record(
@@ -293,10 +247,12 @@ def record(
     session.add(reimbursement)
     session.flush()
     payable = expenses.employee_payable_code(session)
-    posted = _post(session, reimbursement, chosen, bank.code, payable, viewer.user_id, rate)
-    reimbursement.entry_id = posted.entry_id
+    entry_id, lines = _post(
+        session, reimbursement, chosen, bank.code, payable, viewer.user_id, rate
+    )
+    reimbursement.entry_id = entry_id
     payable_id = accounts.resolve(session, payable).id
-    for expense, line_id in zip(chosen, posted.lines, strict=True):
+    for expense, line_id in zip(chosen, lines, strict=True):
         matching.match(
             session,
             [_payable_line(session, expense, payable_id), line_id],
