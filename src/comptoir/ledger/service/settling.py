@@ -52,6 +52,22 @@ def flip(line: LineInput) -> LineInput:
     return dataclasses.replace(line, debit=line.credit, credit=line.debit)
 
 
+def party_line_id(
+    session: Session, entry_id: uuid.UUID, account: str, *, last: bool = False
+) -> uuid.UUID:
+    """The line of an entry on ``account`` that carries a party: a document's receivable
+    or payable line; with ``last``, a payment's last one (what it left on account)."""
+    account_id = accounts.resolve(session, account).id
+    found = [
+        line.id
+        for line in entries.lines_of(session, entry_id)
+        if line.account_id == account_id and line.party_id is not None
+    ]
+    if not found:
+        raise ValueError(f"Entry {entry_id} has no party line on {account}")
+    return found[-1] if last else found[0]
+
+
 def open_base(session: Session, line_id: uuid.UUID) -> int:
     """What is left to letter of a posted line, in the base currency, signed (positive
     for a debit)."""

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from comptoir.ledger.service import accounts, entries, settling
+from comptoir.ledger.service import settling
 from comptoir.ledger.service.entries import EntryInput
 from comptoir.parties.service.parties import Party
 from comptoir.purchases.models import PurchaseDocument, PurchaseDocumentLine
@@ -39,28 +39,20 @@ def post_document(
 ) -> uuid.UUID:
     """Post the purchases entry of a bill, dated on the supplier's date at the bill's
     exchange rate, or its mirror for a supplier credit note. Returns the entry id."""
-    codes = accounts.codes_of(session, (line.account_id for line in lines))
     label = f"{reference_of(document)} {party.name}"[:200]
-    entry_lines = postings.entry_lines(
+    return postings.post_document(
         session,
         calculation,
+        [postings.DocumentLine(line.account_id, line.tax_codes or []) for line in lines],
         side="purchase",
-        line_accounts=[codes[line.account_id] for line in lines],
-        line_tax_codes=[list(line.tax_codes or []) for line in lines],
         counterpart_account=payable_code(session),
-        label=label,
         party_id=party.id,
-    )
-    rate = str(document.exchange_rate)
-    entry_lines = [dataclasses.replace(line, exchange_rate=rate) for line in entry_lines]
-    if document.kind == "credit_note":
-        entry_lines = [settling.flip(line) for line in entry_lines]
-    entry = entries.record(
-        session,
-        EntryInput(
+        exchange_rate=document.exchange_rate,
+        reverse=document.kind == "credit_note",
+        header=EntryInput(
             journal=settling.journal_code(session, "purchases"),
             date=document.issue_date,
-            lines=entry_lines,
+            lines=(),
             reference=document.supplier_number,
             description=label,
             source_type="bill" if document.kind == "bill" else "supplier_credit_note",
@@ -68,22 +60,12 @@ def post_document(
         ),
         actor_id=actor_id,
     )
-    return entry.id
 
 
 def payable_line_id(session: Session, entry_id: uuid.UUID, *, last: bool = False) -> uuid.UUID:
-    """The payable line of a document's entry (the one carrying the party), or of a
-    payment's entry the last one, which holds what was paid on account."""
-    account = accounts.by_code(session, payable_code(session))
-    assert account is not None
-    found = [
-        line.id
-        for line in entries.lines_of(session, entry_id)
-        if line.account_id == account.id and line.party_id is not None
-    ]
-    if not found:
-        raise ValueError(f"Entry {entry_id} has no payable line")
-    return found[-1] if last else found[0]
+    """The payable line of a document's entry, or of a payment's entry the last one (what
+    was paid in advance)."""
+    return settling.party_line_id(session, entry_id, payable_code(session), last=last)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from comptoir.ledger.service import accounts, entries, settling
+from comptoir.ledger.service import settling
 from comptoir.ledger.service.entries import EntryInput
 from comptoir.parties.service.parties import Party
 from comptoir.sales.models import SalesDocument, SalesDocumentLine
@@ -35,28 +35,24 @@ def post_document(
 ) -> uuid.UUID:
     """Post the sales entry of an invoice, or its mirror for a credit note, at the
     document's exchange rate. Returns the entry id."""
-    codes = accounts.codes_of(session, (line.account_id for line in lines if line.account_id))
     label = f"{document.number} {party.name}"[:200]
-    entry_lines = postings.entry_lines(
+    return postings.post_document(
         session,
         calculation,
+        [
+            postings.DocumentLine(line.account_id, line.tax_codes or [])
+            for line in lines
+            if line.account_id
+        ],
         side="sale",
-        line_accounts=[codes[line.account_id] for line in lines if line.account_id],
-        line_tax_codes=[list(line.tax_codes or []) for line in lines],
         counterpart_account=receivable_code(session),
-        label=label,
         party_id=party.id,
-    )
-    rate = document.exchange_rate
-    entry_lines = [dataclasses.replace(line, exchange_rate=str(rate)) for line in entry_lines]
-    if document.kind == "credit_note":
-        entry_lines = [settling.flip(line) for line in entry_lines]
-    entry = entries.record(
-        session,
-        EntryInput(
+        exchange_rate=document.exchange_rate,
+        reverse=document.kind == "credit_note",
+        header=EntryInput(
             journal=settling.journal_code(session, "sales"),
             date=document.issue_date,
-            lines=entry_lines,
+            lines=(),
             reference=document.number,
             description=label,
             source_type=document.kind,
@@ -64,22 +60,12 @@ def post_document(
         ),
         actor_id=actor_id,
     )
-    return entry.id
 
 
 def receivable_line_id(session: Session, entry_id: uuid.UUID, *, last: bool = False) -> uuid.UUID:
-    """The receivable line of a document's entry (the one carrying the party), or of a
-    payment's entry the last one, which holds what was paid on account."""
-    account = accounts.by_code(session, receivable_code(session))
-    assert account is not None
-    found = [
-        line.id
-        for line in entries.lines_of(session, entry_id)
-        if line.account_id == account.id and line.party_id is not None
-    ]
-    if not found:
-        raise ValueError(f"Entry {entry_id} has no receivable line")
-    return found[-1] if last else found[0]
+    """The receivable line of a document's entry, or of a payment's entry the last one,
+    which holds what was paid on account."""
+    return settling.party_line_id(session, entry_id, receivable_code(session), last=last)
 
 
 @dataclasses.dataclass(frozen=True)

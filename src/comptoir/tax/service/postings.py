@@ -13,14 +13,16 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
 from typing import Literal
 
 from sqlalchemy.orm import Session
 
 from comptoir.kit.errors import ValidationFailed
 from comptoir.kit.money import format_minor
-from comptoir.ledger.service import accounts
-from comptoir.ledger.service.entries import LineInput
+from comptoir.ledger.service import accounts, entries
+from comptoir.ledger.service.entries import EntryInput, LineInput
 from comptoir.tax.models import Tax
 from comptoir.tax.service import taxes
 from comptoir.tax.service.calculation import Calculation
@@ -143,3 +145,50 @@ def entry_lines(
             )
         )
     return result
+
+
+@dataclass(frozen=True)
+class DocumentLine:
+    """What posting needs of one line of a calculated document."""
+
+    account_id: uuid.UUID
+    tax_codes: Sequence[str]
+
+
+def post_document(
+    session: Session,
+    calculation: Calculation,
+    lines: Sequence[DocumentLine],
+    *,
+    side: Side,
+    counterpart_account: str,
+    party_id: uuid.UUID,
+    exchange_rate: Decimal,
+    reverse: bool,
+    header: EntryInput,
+    actor_id: uuid.UUID | None,
+) -> uuid.UUID:
+    """Record the entry of an invoice or a bill (``reverse`` for their credit notes: the
+    mirror) at the document's rate, in ``header``'s journal, date and references; the
+    header's lines are ignored. Returns the entry id."""
+    codes = accounts.codes_of(session, (line.account_id for line in lines))
+    built = entry_lines(
+        session,
+        calculation,
+        side=side,
+        line_accounts=[codes[line.account_id] for line in lines],
+        line_tax_codes=[list(line.tax_codes) for line in lines],
+        counterpart_account=counterpart_account,
+        label=header.description,
+        party_id=party_id,
+    )
+    built = [
+        replace(
+            line,
+            exchange_rate=str(exchange_rate),
+            debit=line.credit if reverse else line.debit,
+            credit=line.debit if reverse else line.credit,
+        )
+        for line in built
+    ]
+    return entries.record(session, replace(header, lines=built), actor_id=actor_id).id
