@@ -321,6 +321,8 @@ def test_a_bill_is_submitted_only_with_the_supplier_number(
         ({"currency": "USD", "issue_date": "2026-02-01"}, "currency"),
         ({"due_date": "2026-01-01"}, "due_date"),
         ({"supplier": "S99999"}, "supplier"),
+        ({"issue_date": "9999-12-31"}, "issue_date"),
+        ({"due_date": "0001-01-01"}, "due_date"),
     ],
     ids=[
         "payable-account",
@@ -335,6 +337,8 @@ def test_a_bill_is_submitted_only_with_the_supplier_number(
         "missing-rate",
         "due-before-date",
         "unknown-supplier",
+        "far-future-date",
+        "far-past-due-date",
     ],
 )
 def test_bad_input_is_refused_beside_its_field(
@@ -477,3 +481,91 @@ def test_a_viewer_reads_bills_but_does_not_enter_them(client: TestClient, owner:
     )
     assert refused.status_code == 403
     assert client.post(f"/api/v1/bills/{draft['id']}/submit", headers=viewer).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [
+        bill_lines("100.00") + bill_lines("-100.00"),
+        [bill_lines()[0] | {"quantity": "0"}],
+        bill_lines("-10.00"),
+    ],
+    ids=["lines-cancel-out", "zero-quantity", "negative"],
+)
+def test_a_bill_totalling_zero_or_less_is_not_submitted(
+    client: TestClient, owner: Account, lines: list[dict[str, Any]]
+) -> None:
+    martin = supplier(client, owner)
+    draft = bill(client, owner, martin["id"], lines, approve=False)
+    response = client.post(f"/api/v1/bills/{draft['id']}/submit", headers=owner.headers)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"] == [
+        {"field": "lines", "message": "A bill must total more than zero.", "code": "not_positive"}
+    ]
+    assert client.get(f"/api/v1/bills/{draft['id']}", headers=owner.headers).json()["status"] == (
+        "draft"
+    )
+
+
+def test_a_tax_rate_changed_after_submission_refuses_the_approval(
+    client: TestClient, owner: Account
+) -> None:
+    admin = bearer(accept_new(client, invite(client, owner, "admin@example.com", "admin")))
+    created = client.post(
+        "/api/v1/taxes",
+        headers=owner.headers,
+        json={"code": "LOCAL", "label": "Local tax", "kind": "percent", "rate": "20"},
+    )
+    assert created.status_code == 201, created.text
+    martin = supplier(client, owner)
+    draft = bill(
+        client, owner, martin["id"], [bill_lines()[0] | {"tax_codes": ["LOCAL"]}], approve=False
+    )
+    submitted = client.post(f"/api/v1/bills/{draft['id']}/submit", headers=owner.headers).json()
+    assert (submitted["status"], submitted["gross"]) == ("submitted", "120.00")
+    changed = client.patch(
+        f"/api/v1/taxes/{created.json()['id']}", headers=owner.headers, json={"rate": "10"}
+    )
+    assert changed.status_code == 200, changed.text
+
+    refused = client.post(f"/api/v1/bills/{draft['id']}/approve", headers=admin)
+    assert (refused.status_code, refused.json()["code"]) == (409, "totals_changed"), refused.text
+    assert "Reject it" in refused.json()["detail"]
+    unchanged = client.get(f"/api/v1/bills/{draft['id']}", headers=owner.headers).json()
+    assert (unchanged["status"], unchanged["gross"], unchanged["entry_id"]) == (
+        "submitted",
+        "120.00",
+        None,
+    )
+    assert unchanged["approval"]["done"] == 0
+
+    client.post(f"/api/v1/bills/{draft['id']}/reject", headers=admin, json={"reason": "New rate"})
+    saved = client.patch(f"/api/v1/bills/{draft['id']}", headers=owner.headers, json={})
+    assert saved.json()["gross"] == "110.00"
+    client.post(f"/api/v1/bills/{draft['id']}/submit", headers=owner.headers)
+    posted = client.post(f"/api/v1/bills/{draft['id']}/approve", headers=admin).json()
+    assert (posted["status"], posted["gross"]) == ("posted", "110.00")
+    assert postings(entry(client, owner, posted["entry_id"]))[0] == ("401", "0.00", "110.00", True)
+
+
+def test_a_bill_entered_before_a_rate_change_is_saved_again_before_submission(
+    client: TestClient, owner: Account
+) -> None:
+    created = client.post(
+        "/api/v1/taxes",
+        headers=owner.headers,
+        json={"code": "LOCAL", "label": "Local tax", "kind": "percent", "rate": "20"},
+    )
+    martin = supplier(client, owner)
+    draft = bill(
+        client, owner, martin["id"], [bill_lines()[0] | {"tax_codes": ["LOCAL"]}], approve=False
+    )
+    client.patch(
+        f"/api/v1/taxes/{created.json()['id']}", headers=owner.headers, json={"rate": "10"}
+    )
+    refused = client.post(f"/api/v1/bills/{draft['id']}/submit", headers=owner.headers)
+    assert (refused.status_code, refused.json()["code"]) == (409, "totals_changed")
+    assert "Save it again" in refused.json()["detail"]
+    assert client.get(f"/api/v1/bills/{draft['id']}", headers=owner.headers).json()["status"] == (
+        "draft"
+    )

@@ -252,3 +252,83 @@ def test_staff_draft_is_theirs_to_submit(
     draft = expense(client, team["warehouse"], amount="50.00")
     assert act(client, team["sales"], draft["id"], "submit").status_code == 404
     assert act(client, team["warehouse"], draft["id"], "submit").json()["status"] == "paid"
+
+
+def test_the_member_reimbursed_does_not_approve_their_own_expense(
+    client: TestClient, owner: Account, team: dict[str, Headers]
+) -> None:
+    other_admin = member(client, owner, "admin2@example.net", "admin")
+    # The owner records what the first administrator paid personally.
+    waiting = submitted(
+        client, owner, amount="500.00", paid_by="employee", employee="admin@example.net"
+    )
+    assert waiting["approval"]["pending_role"] == "admin"
+    refused = act(client, team["admin"], waiting["id"], "approve")
+    assert (refused.status_code, refused.json()["code"]) == (403, "self_approval")
+    approved = act(client, other_admin, waiting["id"], "approve")
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["status"] == "posted"
+    assert approved.json()["approval"]["self_approved"] is False
+
+
+def test_the_only_approver_of_a_later_step_leaves_the_earlier_one_to_others(
+    client: TestClient, owner: Account, team: dict[str, Headers]
+) -> None:
+    waiting = submitted(client, team["sales"], amount="1500.00")
+    assert waiting["approval"]["steps"] == ["admin", "owner"]
+    # The owner could approve an administrator's step, but is the only one for the next.
+    early = act(client, owner, waiting["id"], "approve")
+    assert (early.status_code, early.json()["code"]) == (403, "later_step_approver")
+    assert act(client, team["admin"], waiting["id"], "approve").status_code == 200
+    done = act(client, owner, waiting["id"], "approve")
+    assert done.status_code == 200, done.text
+    assert actions(done.json())[-3:] == [
+        ("approved", 1, "admin"),
+        ("approved", 2, "owner"),
+        ("posted", None, None),
+    ]
+
+
+def test_one_person_clearing_two_steps_is_recorded_as_self_approved(
+    client: TestClient,
+) -> None:
+    alone = register(client, "solo@example.net", organization_name="Solo SARL")
+    set_rules(client, alone, [{"up_to": None, "steps": ["admin", "owner"]}])
+    waiting = submitted(client, alone, amount="50.00")
+    first = act(client, alone, waiting["id"], "approve")
+    assert first.status_code == 200, first.text
+    second = act(client, alone, waiting["id"], "approve")
+    assert second.status_code == 200, second.text
+    body = second.json()
+    assert body["approval"]["self_approved"] is True
+    assert [a for a in actions(body) if a[0].endswith("approved")] == [
+        ("self_approved", 1, "admin"),
+        ("self_approved", 2, "owner"),
+    ]
+
+
+def test_a_tax_rate_changed_after_submission_is_not_posted_with_another_split(
+    client: TestClient, owner: Account, team: dict[str, Headers]
+) -> None:
+    created = client.post(
+        "/api/v1/taxes",
+        headers=owner.headers,
+        json={"code": "LOCAL", "label": "Local tax", "kind": "percent", "rate": "20"},
+    )
+    assert created.status_code == 201, created.text
+    waiting = submitted(client, team["sales"], amount="120.00", tax_code="LOCAL")
+    assert (waiting["net"], waiting["tax"]) == ("100.00", "20.00")
+    changed = client.patch(
+        f"/api/v1/taxes/{created.json()['id']}", headers=owner.headers, json={"rate": "10"}
+    )
+    assert changed.status_code == 200, changed.text
+    before = entry_count(client, owner)
+    refused = act(client, team["admin"], waiting["id"], "approve")
+    assert (refused.status_code, refused.json()["code"]) == (409, "totals_changed")
+    assert entry_count(client, owner) == before
+    assert act(client, team["admin"], waiting["id"], "reject", reason="New rate").status_code == 200
+    saved = client.patch(
+        f"/api/v1/expenses/{waiting['id']}", headers=team["sales"], json={"amount": "120.00"}
+    )
+    assert saved.status_code == 200, saved.text
+    assert (saved.json()["net"], saved.json()["tax"]) == ("109.09", "10.91")

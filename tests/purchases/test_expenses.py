@@ -289,6 +289,8 @@ def test_other_tenants_ids_and_non_expense_accounts_are_refused(
         ({"currency": "USD"}, "currency"),
         ({"paid_by": "friend"}, "paid_by"),
         ({"date": "2026-13-45"}, "date"),
+        ({"date": "9999-12-31"}, "date"),
+        ({"date": "0001-01-01"}, "date"),
         ({"tax_code": 20}, "tax_code"),
         ({"employee": "nobody@example.net", "paid_by": "employee"}, "employee"),
         ({"unknown": 1}, "unknown"),

@@ -3,13 +3,18 @@ applying what is left to open bills, lettered in the ledger."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
+from comptoir.kit.db import Database
 from tests.conftest import Account, register
+from tests.ledger.helpers import balances
 from tests.purchases.helpers import bill, bill_lines, supplier
 from tests.purchases.test_bills import entry, postings
+from tests.purchases.test_supplier_payments import _rate, events
 
 
 def credit_note(
@@ -264,3 +269,138 @@ def test_a_posted_bill_is_cancelled_by_a_full_credit_note(
         client, owner, martin["id"], approve=False, supplier_number=posted["supplier_number"]
     )
     assert twin["duplicate_of"] is None
+
+
+def test_cancelling_a_bill_never_says_it_was_paid(
+    client: TestClient, owner: Account, database: Database
+) -> None:
+    martin = supplier(client, owner)
+    posted = bill(client, owner, martin["id"])
+    cancelled = client.post(
+        f"/api/v1/bills/{posted['id']}/cancel",
+        headers=owner.headers,
+        json={"supplier_number": "AV-9", "issue_date": "2026-02-03"},
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    result = cancelled.json()
+    assert (result["status"], result["paid_at"]) == ("cancelled", None)
+    assert [row["action"] for row in result["history"]][-2:] == ["credited", "cancelled"]
+    assert events(database, "bill.paid") == []
+    assert [event.payload["id"] for event in events(database, "bill.cancelled")] == [posted["id"]]
+
+
+def test_a_foreign_credit_note_for_a_whole_bill_reverses_it_at_the_bills_rate(
+    client: TestClient, owner: Account
+) -> None:
+    _rate(client, owner, "2026-02-01", "0.90")
+    _rate(client, owner, "2026-02-20", "0.95")
+    acme = supplier(client, owner, name="Acme Corp", country="US", currency="USD")
+    posted = bill(client, owner, acme["id"], lines=[bill_lines("1000.00")[0] | {"tax_codes": []}])
+    assert balances(client, owner)["401"] == Decimal("-900.00")
+    credited = credit_note(client, owner, bill=posted["id"], issue_date="2026-02-20")
+    assert (credited["currency"], Decimal(credited["exchange_rate"])) == ("USD", Decimal("0.90"))
+    ledger = balances(client, owner)
+    assert ledger.get("401", Decimal(0)) == 0
+    assert ledger.get("606", Decimal(0)) == 0
+    settled = client.get(f"/api/v1/bills/{posted['id']}", headers=owner.headers).json()
+    assert settled["status"] == "paid"
+    standalone = credit_note(
+        client,
+        owner,
+        supplier=acme["id"],
+        supplier_number="AV-2",
+        issue_date="2026-02-20",
+        lines=[bill_lines("10.00")[0] | {"tax_codes": []}],
+    )
+    assert Decimal(standalone["exchange_rate"]) == Decimal("0.95")
+
+
+def test_a_credit_note_applied_before_it_existed_is_dated_when_both_exist(
+    client: TestClient, owner: Account
+) -> None:
+    martin = supplier(client, owner)
+    posted = bill(client, owner, martin["id"], issue_date="2026-02-10")
+    credit = credit_note(
+        client, owner, supplier=martin["id"], lines=bill_lines("10.00"), issue_date="2026-02-05"
+    )
+    applied = client.post(
+        f"/api/v1/supplier-credit-notes/{credit['id']}/apply",
+        headers=owner.headers,
+        json={"allocations": [{"bill": posted["id"], "amount": "12.00"}], "date": "2026-01-01"},
+    )
+    assert applied.status_code == 200, applied.text
+    assert [item["date"] for item in applied.json()["allocations"]] == ["2026-02-10"]
+
+
+@pytest.mark.parametrize(
+    "lines",
+    [bill_lines("100.00") + bill_lines("-100.00"), bill_lines("-10.00")],
+    ids=["zero", "negative"],
+)
+def test_a_credit_note_totalling_zero_or_less_is_not_posted(
+    client: TestClient, owner: Account, lines: list[dict[str, Any]]
+) -> None:
+    martin = supplier(client, owner)
+    draft = credit_note(client, owner, post=False, supplier=martin["id"], lines=lines)
+    refused = client.post(
+        f"/api/v1/supplier-credit-notes/{draft['id']}/post", headers=owner.headers
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"] == [
+        {
+            "field": "lines",
+            "message": "A supplier credit note must total more than zero.",
+            "code": "not_positive",
+        }
+    ]
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"], ids=["far-future", "far-past"])
+def test_credit_note_dates_out_of_range_answer_422(
+    client: TestClient, owner: Account, day: str
+) -> None:
+    martin = supplier(client, owner)
+    created = client.post(
+        "/api/v1/supplier-credit-notes",
+        headers=owner.headers,
+        json={"supplier": martin["id"], "issue_date": day, "lines": bill_lines()},
+    )
+    assert created.status_code == 422, created.text
+    assert [(e["field"], e["code"]) for e in created.json()["errors"]] == [
+        ("issue_date", "out_of_range")
+    ]
+    posted = bill(client, owner, martin["id"])
+    cancel = client.post(
+        f"/api/v1/bills/{posted['id']}/cancel",
+        headers=owner.headers,
+        json={"supplier_number": "AV-9", "issue_date": day},
+    )
+    assert cancel.status_code == 422, cancel.text
+    credit = credit_note(client, owner, supplier=martin["id"], lines=bill_lines("10.00"))
+    applied = client.post(
+        f"/api/v1/supplier-credit-notes/{credit['id']}/apply",
+        headers=owner.headers,
+        json={"allocations": [{"bill": posted["id"], "amount": "12.00"}], "date": day},
+    )
+    assert applied.status_code == 422, applied.text
+    assert applied.json()["errors"][0]["field"] == "date"
+    assert client.get(f"/api/v1/bills/{posted['id']}", headers=owner.headers).json()[
+        "amount_due"
+    ] == ("120.00")
+
+
+def test_a_retried_application_with_the_same_key_applies_once(
+    client: TestClient, owner: Account
+) -> None:
+    martin = supplier(client, owner)
+    posted = bill(client, owner, martin["id"])
+    credit = credit_note(client, owner, supplier=martin["id"], lines=bill_lines("50.00"))
+    headers = owner.headers | {"Idempotency-Key": "apply-once-1"}
+    body = {"allocations": [{"bill": posted["id"], "amount": "10.00"}], "date": "2026-02-06"}
+    path = f"/api/v1/supplier-credit-notes/{credit['id']}/apply"
+    first = client.post(path, headers=headers, json=body)
+    assert first.status_code == 200, first.text
+    replay = client.post(path, headers=headers, json=body)
+    assert (replay.status_code, replay.json()) == (200, first.json())
+    bill_now = client.get(f"/api/v1/bills/{posted['id']}", headers=owner.headers).json()
+    assert bill_now["amount_due"] == "110.00"

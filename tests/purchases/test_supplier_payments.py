@@ -448,3 +448,84 @@ def test_two_concurrent_payments_never_overpay_a_bill(client: TestClient, owner:
     current = fetch(client, owner, f"/api/v1/bills/{posted['id']}")
     assert current["amount_due"] == "20.00"
     assert balances(client, owner)["401"] == Decimal("-20.00")
+
+
+def _allocate(
+    client: TestClient,
+    owner: Account,
+    payment_id: str,
+    bill_id: str,
+    amount: str,
+    on: str = "2026-02-05",
+    **headers: str,
+) -> Any:
+    return client.post(
+        f"/api/v1/supplier-payments/{payment_id}/allocate",
+        headers=owner.headers | headers,
+        json={"allocations": [{"bill": bill_id, "amount": amount}], "date": on},
+    )
+
+
+def test_an_advance_allocated_in_parts_letters_each_part_only(
+    client: TestClient, owner: Account
+) -> None:
+    martin = supplier(client, owner)
+    advance = pay(client, owner, martin["id"], "500.00", [], on="2026-01-20")
+    posted = bill(client, owner, martin["id"])
+    first = _allocate(client, owner, advance["id"], posted["id"], "20.00")
+    assert first.status_code == 200, first.text
+    partly = fetch(client, owner, f"/api/v1/bills/{posted['id']}")
+    assert (partly["status"], partly["amount_due"]) == ("partially_paid", "100.00")
+    # A new payment settles part of what is left: the bill's payable line is still open.
+    pay(client, owner, martin["id"], "30.00", [(posted["id"], "30.00")])
+    rest = _allocate(client, owner, advance["id"], posted["id"], "70.00")
+    assert rest.status_code == 200, rest.text
+    assert rest.json()["unallocated"] == "410.00"
+    assert fetch(client, owner, f"/api/v1/bills/{posted['id']}")["status"] == "paid"
+    [bill_line] = payable_lines(client, owner, posted["entry_id"])
+    assert bill_line["matching_code"] is not None
+    assert balances(client, owner)["401"] == Decimal("410.00")
+    # What is left of the advance still settles another bill in full.
+    other = bill(client, owner, martin["id"], lines=bill_lines("300.00"))
+    assert _allocate(client, owner, advance["id"], other["id"], "360.00").status_code == 200
+    assert fetch(client, owner, f"/api/v1/bills/{other['id']}")["status"] == "paid"
+    assert balances(client, owner)["401"] == Decimal("50.00")
+
+
+def test_a_retried_allocation_with_the_same_key_allocates_once(
+    client: TestClient, owner: Account
+) -> None:
+    martin = supplier(client, owner)
+    advance = pay(client, owner, martin["id"], "500.00", [], on="2026-01-20")
+    posted = bill(client, owner, martin["id"])
+    key = {"Idempotency-Key": "allocate-once-1"}
+    first = _allocate(client, owner, advance["id"], posted["id"], "50.00", **key)
+    assert first.status_code == 200, first.text
+    replay = _allocate(client, owner, advance["id"], posted["id"], "50.00", **key)
+    assert replay.status_code == 200
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.json() == first.json()
+    assert fetch(client, owner, f"/api/v1/bills/{posted['id']}")["amount_due"] == "70.00"
+    other = _allocate(client, owner, advance["id"], posted["id"], "60.00", **key)
+    assert other.status_code == 422
+    assert other.json()["errors"][0]["code"] == "idempotency_key_reused"
+
+
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"], ids=["far-future", "far-past"])
+def test_dates_out_of_range_answer_422_on_the_date(
+    client: TestClient, owner: Account, day: str
+) -> None:
+    martin = supplier(client, owner)
+    refused = client.post(
+        "/api/v1/supplier-payments",
+        headers=owner.headers,
+        json={"supplier": martin["id"], "date": day, "amount": "10.00"},
+    )
+    assert refused.status_code == 422, refused.text
+    assert [(e["field"], e["code"]) for e in refused.json()["errors"]] == [("date", "out_of_range")]
+    advance = pay(client, owner, martin["id"], "500.00", [], on="2026-01-20")
+    posted = bill(client, owner, martin["id"])
+    late = _allocate(client, owner, advance["id"], posted["id"], "10.00", on=day)
+    assert late.status_code == 422, late.text
+    assert [(e["field"], e["code"]) for e in late.json()["errors"]] == [("date", "out_of_range")]
+    assert fetch(client, owner, f"/api/v1/supplier-payments/{advance['id']}")["allocated"] == "0.00"

@@ -3,6 +3,8 @@ organization's base currency ("1000.00"), never floats."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
@@ -53,3 +55,40 @@ class PreviewOut(BaseModel):
     band: BandOut = Field(description="The band the amount falls in")
     steps: list[str] = Field(description="Roles that approve in turn; empty: approved at once")
     auto_approved: bool
+
+
+# Shared by the bills and the expenses APIs: one schema each in the OpenAPI document.
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_max_length=5000)
+
+
+class RejectIn(Request):
+    reason: str = Field(max_length=2000, description="Why; the submitter reads it")
+
+
+class ApprovalOut(BaseModel):
+    steps: list[str] = Field(description="The role approving each step, in order, as submitted")
+    done: int = Field(description="Steps approved so far")
+    pending_role: str | None = Field(description="The role the next step waits for")
+    self_approved: bool = Field(
+        description="Someone approved their own document because nobody else could"
+    )
+
+
+class ActorOut(BaseModel):
+    id: uuid.UUID
+    name: str | None
+
+
+class HistoryOut(BaseModel):
+    action: str = Field(
+        description="created, submitted, auto_approved, approved, self_approved, rejected, "
+        "posted; bills also credited, payment, paid and cancelled; expenses also reimbursed"
+    )
+    step: int | None
+    role: str | None
+    actor: ActorOut | None
+    reason: str | None
+    at: datetime

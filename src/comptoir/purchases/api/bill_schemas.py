@@ -8,15 +8,12 @@ import datetime as dt
 import uuid
 from datetime import date, datetime
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool
+from pydantic import BaseModel, Field, StrictBool
 
 from comptoir.parties.schemas import PaymentTerms
+from comptoir.purchases.schemas import ApprovalOut, HistoryOut, Request
 
 Decimalish = str | int
-
-
-class Request(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_max_length=5000)
 
 
 class BillLineIn(Request):
@@ -90,10 +87,6 @@ class CreditNoteIn(BillFields):
     )
 
 
-class RejectIn(Request):
-    reason: str = Field(max_length=2000, description="Why; the submitter reads it")
-
-
 class CancelIn(Request):
     supplier_number: str = Field(
         min_length=1, max_length=60, description="The number of the supplier's credit note"
@@ -145,30 +138,6 @@ class DuplicateOut(BaseModel):
     id: uuid.UUID
     supplier_number: str | None
     issue_date: date
-
-
-class ApprovalOut(BaseModel):
-    steps: list[str] = Field(description="The role approving each step, in order")
-    done: int = Field(description="Steps approved so far")
-    pending_role: str | None = Field(description="The role the next step waits for")
-    self_approved: bool = Field(description="A submitter approved because nobody else could")
-
-
-class ActorOut(BaseModel):
-    id: uuid.UUID
-    name: str | None
-
-
-class HistoryOut(BaseModel):
-    action: str = Field(
-        description="created, submitted, auto_approved, approved, self_approved, rejected, "
-        "posted, credited, payment, paid"
-    )
-    step: int | None
-    role: str | None
-    actor: ActorOut | None
-    reason: str | None
-    at: datetime
 
 
 class AllocationOut(BaseModel):

@@ -15,6 +15,7 @@ from comptoir.kit.money import format_minor, plain_decimal
 from comptoir.ledger.service import accounts
 from comptoir.parties.service import parties
 from comptoir.parties.service.parties import Party
+from comptoir.purchases import schemas as shared
 from comptoir.purchases.api import bill_schemas as schemas
 from comptoir.purchases.models import PurchaseDocument
 from comptoir.purchases.service import approvals, bill_lines, bills, credit_notes, settlements
@@ -123,17 +124,17 @@ def _duplicates(
     )
 
 
-def _history(session: DbSession, document: PurchaseDocument) -> list[schemas.HistoryOut]:
+def _history(session: DbSession, document: PurchaseDocument) -> list[shared.HistoryOut]:
     rows = bills.history(session, document.id)
     names = bills.actor_names(session, rows)
     return [
-        schemas.HistoryOut(
+        shared.HistoryOut(
             action=row.action,
             step=row.step,
             role=row.role,
             actor=None
             if row.actor_id is None
-            else schemas.ActorOut(id=row.actor_id, name=names.get(row.actor_id)),
+            else shared.ActorOut(id=row.actor_id, name=names.get(row.actor_id)),
             reason=row.reason,
             at=row.at,
         )
@@ -189,7 +190,7 @@ def _detail(session: DbSession, document: PurchaseDocument) -> schemas.BillOut:
             for total in calculation.taxes
         ],
         submitted_at=document.submitted_at,
-        approval=schemas.ApprovalOut(
+        approval=shared.ApprovalOut(
             steps=list(document.approval_steps or []),
             done=document.approvals_done,
             pending_role=pending.value if pending is not None else None,
@@ -294,7 +295,9 @@ def submit_bill(bill_id: uuid.UUID, principal: Writer, session: DbSession) -> sc
     """Under the approval rules for its gross amount in the base currency. When no
     approval is needed the bill is posted at once (status `posted`); otherwise it waits
     for the first step's approvers (status `submitted`). 422 without a supplier number or
-    lines, or when the period is closed or a rate or account is missing."""
+    lines, when the total is not more than zero, or when the period is closed or a rate or
+    account is missing; 409 `totals_changed` when a tax rate changed since the bill was
+    saved (save it again first)."""
     document = bills.submit(
         session, bills.get(session, bill_id, lock=True), actor_id=principal.user_id
     )
@@ -306,7 +309,8 @@ def approve_bill(bill_id: uuid.UUID, principal: Writer, session: DbSession) -> s
     """As a member whose role may approve the step, who neither submitted the bill nor
     approved an earlier step (unless nobody else could: recorded as self-approved). The
     last approval posts the bill in the purchases journal. 403 when you may not approve
-    it, 409 when it waits for no approval."""
+    it, 409 when it waits for no approval, 409 `totals_changed` when a tax rate changed
+    since submission (reject it so that it is corrected and submitted again)."""
     document = bills.approve(
         session, bills.get(session, bill_id, lock=True), actor_id=principal.user_id
     )
@@ -315,7 +319,7 @@ def approve_bill(bill_id: uuid.UUID, principal: Writer, session: DbSession) -> s
 
 @router.post("/bills/{bill_id}/reject", summary="Reject a bill", tags=BILLS)
 def reject_bill(
-    bill_id: uuid.UUID, body: schemas.RejectIn, principal: Writer, session: DbSession
+    bill_id: uuid.UUID, body: shared.RejectIn, principal: Writer, session: DbSession
 ) -> schemas.BillOut:
     """With a reason the submitter reads; they may correct the bill and submit it again."""
     document = bills.reject(
@@ -353,7 +357,7 @@ def cancel_bill(
 @router.get("/bills/{bill_id}/history", summary="A bill's history", tags=BILLS)
 def bill_history(
     bill_id: uuid.UUID, principal: Reader, session: DbSession
-) -> list[schemas.HistoryOut]:
+) -> list[shared.HistoryOut]:
     """Every step, oldest first: created, submitted, approvals, rejections with their
     reason, posted, settlements."""
     return _history(session, bills.get(session, bill_id))
@@ -469,7 +473,9 @@ def apply_supplier_credit_note(
 ) -> Response:
     """Use what is left of a posted credit note to settle open bills of the same supplier
     and currency (each by id or the supplier's number), all or none. Each settled bill's
-    payable line is lettered with the credit note's; a bill settled in full is `paid`."""
+    payable line is lettered with the credit note's; a bill settled in full is `paid`.
+    Each application is dated `date` (default today), or the credit note's or the bill's
+    date when later. Send `Idempotency-Key`: a retried request applies nothing twice."""
 
     def produce() -> schemas.BillOut:
         document = bills.get(session, supplier_credit_note_id, "credit_note", lock=True)

@@ -9,11 +9,14 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from comptoir.purchases.schemas import ActorOut, Request
+
+# Shared with the bills API, and named here for the expenses routes.
+from comptoir.purchases.schemas import ApprovalOut as ApprovalOut
+from comptoir.purchases.schemas import HistoryOut as HistoryOut
+from comptoir.purchases.schemas import RejectIn as RejectIn
+
 Decimalish = str | int
-
-
-class Request(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_max_length=5000)
 
 
 class ExpenseFields(Request):
@@ -92,10 +95,6 @@ class ExpenseUpdate(ExpenseFields):
     pass
 
 
-class RejectIn(Request):
-    reason: str = Field(max_length=2000, description="Why: the submitter reads it")
-
-
 class ReimbursementIn(Request):
     employee: str = Field(max_length=254, description="The member's user id or e-mail")
     expenses: list[str] = Field(
@@ -117,33 +116,14 @@ class ReimbursementIn(Request):
     reference: str | None = Field(default=None, max_length=100)
 
 
-class Ref(BaseModel):
-    id: uuid.UUID
+# A member named in a history is a Ref too.
+class Ref(ActorOut):
     name: str
 
 
 class CategoryRef(BaseModel):
     code: str
     name: str
-
-
-class HistoryOut(BaseModel):
-    action: str = Field(
-        description="created, submitted, auto_approved, approved, self_approved, rejected, "
-        "posted, reimbursed"
-    )
-    step: int | None
-    role: str | None
-    actor: Ref | None
-    reason: str | None
-    at: dt.datetime
-
-
-class ApprovalOut(BaseModel):
-    steps: list[str] = Field(description="The role approving each step, as submitted")
-    done: int
-    pending_role: str | None
-    self_approved: bool
 
 
 class ExpenseOut(BaseModel):

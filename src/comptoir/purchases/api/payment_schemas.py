@@ -10,7 +10,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from comptoir.purchases.api.bill_schemas import Decimalish, PartyRef, Request
+from comptoir.purchases.api.bill_schemas import Decimalish, PartyRef
+from comptoir.purchases.schemas import Request
 
 
 class BillAllocationIn(Request):

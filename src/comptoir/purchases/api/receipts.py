@@ -7,6 +7,7 @@ import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, File, UploadFile, status
+from starlette.concurrency import run_in_threadpool
 
 from comptoir.files.service.checks import MAX_BYTES
 from comptoir.files.views import FileStorage
@@ -67,8 +68,15 @@ async def _attach(
     config: Config,
 ) -> list[schemas.ReceiptOut]:
     uploads = await _uploads(parts)
-    kept = receipts.attach(
-        session, storage, subject, uploads, actor_id=principal.user_id, links=_links(config)
+    # Checking, thumbnailing and storing 10 MB photos must not hold up the event loop.
+    kept = await run_in_threadpool(
+        receipts.attach,
+        session,
+        storage,
+        subject,
+        uploads,
+        actor_id=principal.user_id,
+        links=_links(config),
     )
     return [_out(item) for item in kept]
 

@@ -147,20 +147,31 @@ def get_supplier_payment(
     "/supplier-payments/{supplier_payment_id}/allocate",
     summary="Allocate an advance to bills",
     tags=PAYMENTS,
+    response_model=schemas.SupplierPaymentOut,
 )
 def allocate_supplier_payment(
-    supplier_payment_id: uuid.UUID, body: schemas.AllocateIn, principal: Writer, session: DbSession
-) -> schemas.SupplierPaymentOut:
+    supplier_payment_id: uuid.UUID,
+    body: schemas.AllocateIn,
+    principal: Writer,
+    session: DbSession,
+    guard: IdempotencyGuard,
+) -> Response:
     """Settle open bills of the same supplier and currency with what is still unallocated
-    of a payment made: all the allocations or none."""
-    payment = supplier_payments.allocate(
-        session,
-        supplier_payment_id,
-        [item.model_dump() for item in body.allocations],
-        on=body.date,
-        actor_id=principal.user_id,
-    )
-    return _out(session, [payment])[0]
+    of a payment made: all the allocations or none. Each allocation is dated `date`
+    (default today) or the bill's date, whichever is later. Send `Idempotency-Key`: a
+    retried request allocates nothing twice."""
+
+    def produce() -> schemas.SupplierPaymentOut:
+        payment = supplier_payments.allocate(
+            session,
+            supplier_payment_id,
+            [item.model_dump() for item in body.allocations],
+            on=body.date,
+            actor_id=principal.user_id,
+        )
+        return _out(session, [payment])[0]
+
+    return guard.run(principal, body, produce)
 
 
 def _amounts(line: ageing.AgedLine) -> dict[str, str]:

@@ -115,19 +115,40 @@ def earlier_approvers(rows: Sequence[ApprovalAction]) -> set[uuid.UUID]:
     return approvers
 
 
+def interested(subject: Approvable) -> set[uuid.UUID]:
+    """Who may not approve the document while someone else could: its submitter and, for
+    an expense paid personally, the member it reimburses."""
+    found = {subject.submitted_by_id, getattr(subject, "employee_id", None)}
+    return {user for user in found if user is not None}
+
+
 def step_approvers(
     subject: Approvable,
     role: Role,
     roles_by_user: Mapping[uuid.UUID, Role],
     earlier: set[uuid.UUID],
 ) -> approval_rules.PlannedStep:
-    """Who may approve the pending step: its eligible members but the submitter and the
-    earlier approvers, or, when that leaves nobody, whoever of them is eligible (marked as
-    a self-approval)."""
-    eligible = frozenset(
-        user for user, held in roles_by_user.items() if approval_rules.may_approve(held, role)
-    )
-    others = eligible - {subject.submitted_by_id} - earlier
+    """Who may approve the pending step: its eligible members but the interested ones and
+    the earlier approvers, keeping back anyone who alone could approve a later step (an
+    owner approving an administrator's step would leave the owner's step to nobody
+    else); when that leaves nobody, whoever is eligible, and the approval is recorded as
+    a self-approval."""
+
+    def eligible_for(step: Role) -> frozenset[uuid.UUID]:
+        return frozenset(
+            user for user, held in roles_by_user.items() if approval_rules.may_approve(held, step)
+        )
+
+    eligible = eligible_for(role)
+    excluded = interested(subject) | earlier
+    others = eligible - excluded
+    reserved: set[uuid.UUID] = set()
+    for later in subject.approval_steps[subject.approvals_done + 1 :]:
+        candidates = eligible_for(Role(later)) - excluded
+        if len(candidates) == 1:
+            reserved |= candidates
+    if others - reserved:
+        return approval_rules.PlannedStep(role, others - reserved, False)
     if others:
         return approval_rules.PlannedStep(role, others, False)
     return approval_rules.PlannedStep(role, eligible, True)
@@ -247,17 +268,30 @@ def approve(
                 f"You submitted this {subject_type}: someone else approves it.",
                 code="self_approval",
             )
+        if actor_id in interested(subject):
+            raise PermissionDenied(
+                f"This {subject_type} is to be reimbursed to you: someone else approves it.",
+                code="self_approval",
+            )
         if actor_id in _earlier_approvers(session, subject_id_of(subject)):
             raise PermissionDenied(
                 f"You approved an earlier step of this {subject_type}: someone else "
                 "approves this one.",
                 code="already_approved_step",
             )
+        held = approval_rules.roles_by_user(session).get(actor_id, Role.VIEWER)
+        if approval_rules.may_approve(held, role):
+            raise PermissionDenied(
+                f"You are the only one who can approve a later step of this {subject_type}: "
+                f"{_role_phrase(role)} approves this one.",
+                code="later_step_approver",
+            )
         raise PermissionDenied(
             f"This step needs the approval of {_role_phrase(role)}.", code="not_approver"
         )
     subject.approvals_done += 1
-    self_approval = step.self_approval and actor_id == subject.submitted_by_id
+    # Falling back means everyone who could approve is interested or approved before.
+    self_approval = step.self_approval
     subject.self_approved = subject.self_approved or self_approval
     record(
         session,

@@ -23,8 +23,9 @@ from sqlalchemy.orm import Session
 from comptoir.audit import service as audit
 from comptoir.identity.service import accounts, organizations
 from comptoir.kit import clock
+from comptoir.kit.dates import day_of
 from comptoir.kit.errors import Conflict, FieldError, NotFound, ValidationFailed
-from comptoir.kit.money import is_currency
+from comptoir.kit.money import format_minor, is_currency
 from comptoir.kit.pagination import Page, keyset_page
 from comptoir.ledger.service import periods, rates
 from comptoir.outbox import service as outbox
@@ -33,7 +34,6 @@ from comptoir.parties.service.parties import Party
 from comptoir.parties.service.terms import PAYMENT_TERMS, due_date
 from comptoir.purchases.models import ApprovalAction, PurchaseDocument, PurchaseDocumentLine
 from comptoir.purchases.service import approvals, bill_lines, posting
-from comptoir.sales.service.documents import day_of
 from comptoir.tax.service.calculation import Calculation
 
 Kind = Literal["bill", "credit_note"]
@@ -129,6 +129,7 @@ def payload(document: PurchaseDocument) -> dict[str, Any]:
         "settled": document.settled,
         "amount_due": amount_due(document),
         "project": document.project,
+        "rejection_reason": document.rejection_reason,
     }
 
 
@@ -420,12 +421,45 @@ def _check_postable(session: Session, document: PurchaseDocument, field: str) ->
         raise ValidationFailed.single(
             "supplier", f"{party.name} is archived; restore it first.", "archived"
         )
+    if document.gross <= 0:
+        raise ValidationFailed.single(
+            "lines", f"A {KIND_NAMES[document.kind]} must total more than zero.", "not_positive"
+        )
     periods.check_open(session, document.issue_date, field)
-    base = organizations.get_current(session).base_currency
-    document.exchange_rate = rates.find_rate(
-        session, document.currency, base, document.issue_date, "currency"
-    )
+    if document.source_id is not None:
+        # A credit note correcting a bill reverses it at the bill's rate, so that crediting
+        # all of it leaves nothing on the payable in the base currency either.
+        document.exchange_rate = get(session, document.source_id).exchange_rate
+    else:
+        base = organizations.get_current(session).base_currency
+        document.exchange_rate = rates.find_rate(
+            session, document.currency, base, document.issue_date, "currency"
+        )
     return party
+
+
+def _recalculated(
+    session: Session, document: PurchaseDocument, advice: str
+) -> tuple[list[dict[str, Any]], Calculation]:
+    """The lines and totals with the tax rates of today. A bill is approved for the
+    totals it shows: when a rate changed since, they are refused with ``advice`` rather
+    than posted different."""
+    stored, calculation = bill_lines.recalculate(
+        session, lines_of(session, document.id), document.currency, document.prices_include_tax
+    )
+    if document.kind == "bill" and (calculation.net, calculation.tax, calculation.gross) != (
+        document.net,
+        document.tax,
+        document.gross,
+    ):
+        money = document.currency
+        raise Conflict(
+            f"A tax rate changed since this bill was entered: it would now total "
+            f"{format_minor(calculation.gross, money)} instead of "
+            f"{format_minor(document.gross, money)}. {advice}",
+            code="totals_changed",
+        )
+    return stored, calculation
 
 
 def post(
@@ -434,8 +468,8 @@ def post(
     """Post an approved bill or a supplier credit note: its entry in the purchases
     journal, figures recalculated and frozen as posted."""
     party = _check_postable(session, document, "issue_date")
-    stored, calculation = bill_lines.recalculate(
-        session, lines_of(session, document.id), document.currency, document.prices_include_tax
+    stored, calculation = _recalculated(
+        session, document, "Reject it, so that it is corrected and submitted again."
     )
     write_lines(session, document, stored, calculation)
     session.flush()
@@ -467,6 +501,7 @@ def submit(session: Session, bill: PurchaseDocument, *, actor_id: uuid.UUID) -> 
     """Send a draft (or a corrected rejected bill) for approval; a bill the rules let
     through at once is posted now."""
     _check_postable(session, bill, "issue_date")
+    _recalculated(session, bill, "Save it again to update its totals, then submit it.")
     base = organizations.get_current(session).base_currency
     amount = rates.convert(bill.gross, bill.currency, base, bill.exchange_rate)
     approved = approvals.submit(session, bill, "bill", amount=amount, actor_id=actor_id)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from comptoir.audit import service as audit
 from comptoir.kit import clock
+from comptoir.kit.dates import checked_day
 from comptoir.kit.errors import Conflict, FieldError, NotFound, ValidationFailed
 from comptoir.kit.money import format_minor, parse_amount, plain_decimal
 from comptoir.outbox import service as outbox
@@ -90,9 +91,14 @@ def credited_so_far(session: Session, bill_id: uuid.UUID) -> int:
 
 
 def post(
-    session: Session, credit_note: PurchaseDocument, *, actor_id: uuid.UUID | None
+    session: Session,
+    credit_note: PurchaseDocument,
+    *,
+    actor_id: uuid.UUID | None,
+    cancels: bool = False,
 ) -> PurchaseDocument:
-    """Post a draft credit note and, against a bill, settle what is still due on it."""
+    """Post a draft credit note and, against a bill, settle what is still due on it;
+    ``cancels`` when it cancels that bill, which is then not paid but cancelled."""
     if credit_note.status != "draft":
         raise Conflict(
             f"This supplier credit note is {credit_note.status}; only a draft is posted.",
@@ -121,9 +127,10 @@ def post(
                 session,
                 source,
                 amount,
-                credit_note.issue_date,
+                max(credit_note.issue_date, source.issue_date),
                 credit_note=credit_note,
                 settling_line=posting.payable_line_id(session, credit_note.entry_id),
+                cancels=cancels,
                 actor_id=actor_id,
             )
     outbox.emit(session, "supplier_credit_note.posted", bills.payload(credit_note))
@@ -194,15 +201,17 @@ def apply(
     and currency: all of them or none."""
     if credit_note.entry_id is None:
         raise Conflict("Post this credit note before applying it.", code="not_posted")
+    day = checked_day(on, "date") or clock.now().date()
     applications = _applications(session, credit_note, allocations)
     settling_line = posting.payable_line_id(session, credit_note.entry_id)
-    day = on or clock.now().date()
     for application in applications:
         settlements.record_allocation(
             session,
             application.bill,
             application.amount,
-            day,
+            # Settled once both exist, as supplier payments are: the aged payables never
+            # count a bill settled by a credit note that did not exist yet.
+            max(day, credit_note.issue_date, application.bill.issue_date),
             credit_note=credit_note,
             settling_line=settling_line,
             actor_id=actor_id,
@@ -254,7 +263,7 @@ def cancel_bill(
         },
         actor_id=actor_id,
     )
-    post(session, credit_note, actor_id=actor_id)
+    post(session, credit_note, actor_id=actor_id, cancels=True)
     bill.status = "cancelled"
     bill.cancelled_at = clock.now()
     bill.paid_at = None

@@ -45,14 +45,16 @@ def _approve(session: Session, item: Item, viewer: expenses.Viewer) -> None:
     if item.subject_type == "expense":
         expenses.approve(session, item.id, viewer)
     else:
-        bills.approve(session, bills.get(session, item.id), actor_id=viewer.user_id)
+        bills.approve(session, bills.get(session, item.id, lock=True), actor_id=viewer.user_id)
 
 
 def _reject(session: Session, item: Item, reason: str, viewer: expenses.Viewer) -> None:
     if item.subject_type == "expense":
         expenses.reject(session, item.id, reason, viewer)
     else:
-        bills.reject(session, bills.get(session, item.id), actor_id=viewer.user_id, reason=reason)
+        bills.reject(
+            session, bills.get(session, item.id, lock=True), actor_id=viewer.user_id, reason=reason
+        )
 
 
 def _reason(exc: DomainError) -> str:

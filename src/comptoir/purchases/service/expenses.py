@@ -16,7 +16,6 @@ paid themselves.
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -28,11 +27,11 @@ from sqlalchemy.orm import Session
 from comptoir.audit import service as audit
 from comptoir.identity.roles import ADMIN_ROLES, Role
 from comptoir.identity.service import members, organizations
-from comptoir.kit import clock
+from comptoir.kit import clock, dates
 from comptoir.kit.errors import Conflict, FieldError, NotFound, ValidationFailed
 from comptoir.kit.money import format_minor, is_currency, minor_unit_exponent, parse_amount
 from comptoir.kit.pagination import Page, keyset_page
-from comptoir.ledger.service import accounts, entries, rates, settling
+from comptoir.ledger.service import accounts, rates, settling
 from comptoir.ledger.service.entries import EntryInput
 from comptoir.outbox import service as outbox
 from comptoir.parties.service import parties
@@ -113,6 +112,7 @@ def payload(expense: Expense, category_code: str) -> dict[str, Any]:
         "paid_by": expense.paid_by,
         "employee_id": str(expense.employee_id) if expense.employee_id else None,
         "project": expense.project,
+        "rejection_reason": expense.rejection_reason,
     }
 
 
@@ -133,16 +133,6 @@ def _text(values: dict[str, Any], field: str, errors: list[FieldError]) -> str |
     if len(text) > _TEXT_LIMITS[field]:
         errors.append(FieldError(field, f"At most {_TEXT_LIMITS[field]} characters.", "too_long"))
     return text or None
-
-
-def _day(value: object, errors: list[FieldError]) -> date | None:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        errors.append(FieldError("date", "A date such as 2026-02-01.", "invalid"))
-        return None
 
 
 def _amount(value: object, currency: str, errors: list[FieldError]) -> int:
@@ -235,7 +225,9 @@ def check(
 
     if "date" in given or current is None:
         raw = values.get("date")
-        fields["date"] = clock.now().date() if raw in (None, "") else _day(raw, errors)
+        fields["date"] = (
+            clock.now().date() if raw in (None, "") else dates.day_of(raw, "date", errors)
+        )
     if "supplier" in given:
         fields["party_id"] = None
         if values["supplier"] not in (None, ""):
@@ -402,29 +394,33 @@ def _post(session: Session, expense: Expense, actor_id: uuid.UUID) -> None:
     (paid) or Cr employee payable (posted, awaiting reimbursement)."""
     calculation = _split(session, expense.gross, expense.currency, _first(expense), [])
     assert calculation is not None
+    if (calculation.net, calculation.tax) != (expense.net, expense.tax):
+        raise Conflict(
+            "The tax rate changed since this expense was submitted: reject it, so that it "
+            "is saved again with the new split and resubmitted.",
+            code="totals_changed",
+        )
     if expense.paid_by == "company":
         assert expense.payment_account_id is not None
         counterpart = accounts.get(session, expense.payment_account_id).code
     else:
         counterpart = employee_payable_code(session)
     label = label_of(session, expense)
-    lines = postings.entry_lines(
+    # The supplier stays on the expense: on the bank or employee payable line it would
+    # read as a debt to the supplier.
+    entry_id = postings.post_document(
         session,
         calculation,
+        [postings.DocumentLine(expense.account_id, expense.tax_codes or [])],
         side="purchase",
-        line_accounts=[accounts.get(session, expense.account_id).code],
-        line_tax_codes=[list(expense.tax_codes or [])],
         counterpart_account=counterpart,
-        label=label,
-        party_id=expense.party_id,
-    )
-    rate = str(expense.exchange_rate)
-    entry = entries.record(
-        session,
-        EntryInput(
+        party_id=None,
+        exchange_rate=expense.exchange_rate,
+        reverse=False,
+        header=EntryInput(
             journal=settling.journal_code(session, "purchases"),
             date=expense.date,
-            lines=[dataclasses.replace(line, exchange_rate=rate) for line in lines],
+            lines=(),
             description=label,
             source_type="expense",
             source_id=str(expense.id),
@@ -432,7 +428,7 @@ def _post(session: Session, expense: Expense, actor_id: uuid.UUID) -> None:
         actor_id=actor_id,
     )
     now = clock.now()
-    expense.entry_id = entry.id
+    expense.entry_id = entry_id
     expense.posted_at = now
     if expense.paid_by == "company":
         expense.status = "paid"

@@ -13,7 +13,8 @@ from comptoir.identity.roles import Role
 from comptoir.purchases.models import Expense, PurchaseDocument
 from comptoir.purchases.service import approval_rules, approvals
 
-# More than anyone approves in one sitting; the inbox says when there are more.
+# More than anyone approves in one sitting. Everything waiting is read (what waits is a
+# working set, not the archive) so that nobody's items hide behind others'.
 MAX_ITEMS = 500
 
 
@@ -39,14 +40,12 @@ def _waiting(session: Session) -> list[tuple[approvals.SubjectType, Expense | Pu
         select(Expense)
         .where(Expense.status == "submitted")
         .order_by(Expense.submitted_at, Expense.id)
-        .limit(MAX_ITEMS)
     ):
         waiting.append(("expense", expense))
     for bill in session.scalars(
         select(PurchaseDocument)
         .where(PurchaseDocument.status == "submitted")
         .order_by(PurchaseDocument.submitted_at, PurchaseDocument.id)
-        .limit(MAX_ITEMS)
     ):
         waiting.append(("bill", bill))
     return waiting
@@ -80,7 +79,7 @@ def pending_for(session: Session, user_id: uuid.UUID) -> list[PendingItem]:
                     role,
                     subject.approvals_done + 1,
                     len(subject.approval_steps),
-                    step.self_approval and user_id == subject.submitted_by_id,
+                    step.self_approval,
                 )
             )
     found.sort(key=lambda item: (item.subject.submitted_at is None, item.subject.submitted_at))

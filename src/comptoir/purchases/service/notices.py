@@ -92,10 +92,15 @@ def _noun(subject: Approvable) -> str:
 
 def approval_requested(session: Session, event: Event) -> Iterable[Notice]:
     subject = _subject(session, event)
-    # Decided or withdrawn before the notification went out: nothing waits any more.
-    if subject is None or approvals.pending_role(subject) is None:
-        return
     step = event.payload.get("step")
+    # Decided, or moved on to a later step, before the notification went out: the step
+    # no longer waits (the later step has its own event).
+    if (
+        subject is None
+        or approvals.pending_role(subject) is None
+        or step != subject.approvals_done + 1
+    ):
+        return
     steps = event.payload.get("steps")
     body = f"Step {step} of {steps}." if steps and int(steps) > 1 else None
     yield Notice(
@@ -111,10 +116,12 @@ def decided(session: Session, event: Event) -> Iterable[Notice]:
     if subject is None or subject.submitted_by_id is None:
         return
     verb = "approved" if event.type.endswith(".approved") else "rejected"
+    # The reason as it was when rejected: the document may be corrected since.
+    reason = event.payload.get("rejection_reason") or subject.rejection_reason
     yield Notice(
         frozenset({subject.submitted_by_id}),
         f"{_noun(subject)} of {_amount(subject)} ({_who(session, subject)}) {verb}",
-        body=subject.rejection_reason if verb == "rejected" else None,
+        body=reason if verb == "rejected" else None,
         link=_link(subject),
     )
 

@@ -2,9 +2,9 @@
 files service (which checks each file's real type and size) and opened by signed links.
 
 Receipts may be added at any time, even to a paid expense (the paper often arrives last);
-they may be removed only while the document can still change hands without an audit
-question: a draft, a rejected one, or one submitted but not yet decided. Once approved and
-booked, the receipt is part of the evidence for the entry and stays.
+they may be removed only while the document is a draft or rejected. Once submitted,
+approvers decide on what they see, and once booked the receipt is part of the evidence
+for the entry: it stays.
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from comptoir.purchases.models import Approvable, Expense, PurchaseDocument
 from comptoir.purchases.service import bills, expenses
 
 OwnerType = str
-# Where a receipt may still be removed.
-REMOVABLE = ("draft", "rejected", "submitted")
+# Where a receipt may still be removed: once submitted, approvers decide on what they saw.
+REMOVABLE = ("draft", "rejected")
 MAX_FILES_PER_REQUEST = 10
 # How long the links handed out with a list of receipts open the files.
 LINK_SECONDS = 300

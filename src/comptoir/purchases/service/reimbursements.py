@@ -11,7 +11,6 @@ payable line is lettered with its reimbursement line, and the expenses become
 from __future__ import annotations
 
 import uuid
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from comptoir.audit import service as audit
 from comptoir.identity.service import organizations
-from comptoir.kit import clock
+from comptoir.kit import clock, dates
 from comptoir.kit.errors import FieldError, NotFound, PermissionDenied, ValidationFailed
 from comptoir.kit.pagination import Page, keyset_page
 from comptoir.ledger.service import accounts, entries, matching, rates, settling
@@ -206,12 +205,7 @@ def record(
     errors: list[FieldError] = []
     employee_id = _employee(session, values.get("employee"), errors)
     chosen = _open_expenses(session, values.get("expenses"), employee_id, errors)
-    on = clock.now().date()
-    if values.get("date") not in (None, ""):
-        try:
-            on = date.fromisoformat(str(values["date"]))
-        except ValueError:
-            errors.append(FieldError("date", "A date such as 2026-02-01.", "invalid"))
+    on = dates.day_of(values.get("date"), "date", errors) or clock.now().date()
     method = values.get("method") or "bank_transfer"
     if method not in METHODS:
         errors.append(FieldError("method", f"One of {', '.join(METHODS)}.", "invalid"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -113,10 +114,14 @@ def record_allocation(
     payment_id: uuid.UUID | None = None,
     credit_note: PurchaseDocument | None = None,
     settling_line: uuid.UUID,
+    shared_rate: Decimal | None = None,
+    cancels: bool = False,
     actor_id: uuid.UUID | None,
 ) -> PurchaseAllocation:
     """Write the allocation, move the bill on, letter the two payable lines. The caller
-    checked the amount (``check_settles``)."""
+    checked the amount (``check_settles``). ``shared_rate`` is the rate of a settling line
+    that serves several settlements (a payment's advance); a credit note's line always
+    does. ``cancels``: the bill is being cancelled, so it is not recorded as paid."""
     allocation = PurchaseAllocation(
         document_id=bill.id,
         payment_id=payment_id,
@@ -129,16 +134,14 @@ def record_allocation(
     if credit_note is not None:
         credit_note.settled += amount
     assert bill.entry_id is not None
-    # A credit note's one payable line settles several bills and refunds: letter only
-    # this part of it. A payment has a line per settlement already.
+    # A line serving several settlements (a credit note's payable line, a payment's
+    # advance) is lettered only for this part of it, at its own rate; a payment's line
+    # made for this very settlement is lettered whole.
+    rate = credit_note.exchange_rate if credit_note is not None else shared_rate
     limit = None
-    if credit_note is not None:
-        limit = rates.convert(
-            amount,
-            credit_note.currency,
-            organizations.get_current(session).base_currency,
-            credit_note.exchange_rate,
-        )
+    if rate is not None:
+        base = organizations.get_current(session).base_currency
+        limit = rates.convert(amount, bill.currency, base, rate)
     matching.match(
         session,
         [posting.payable_line_id(session, bill.entry_id), settling_line],
@@ -158,7 +161,8 @@ def record_allocation(
             "payment_id": str(payment_id) if payment_id else None,
         },
     )
-    refresh_status(session, bill, actor_id=actor_id)
+    if not cancels:
+        refresh_status(session, bill, actor_id=actor_id)
     session.flush()
     return allocation
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from comptoir.audit import service as audit
 from comptoir.identity.service import organizations
+from comptoir.kit.dates import checked_day, day_of
 from comptoir.kit.errors import Conflict, FieldError, NotFound, ValidationFailed
 from comptoir.kit.money import format_minor, is_currency, parse_amount
 from comptoir.kit.pagination import Page, keyset_page
@@ -72,18 +73,6 @@ def payload(payment: SupplierPayment) -> dict[str, Any]:
         "reference": payment.reference,
         "allocated": payment.allocated,
     }
-
-
-def _day(value: object, field: str, errors: list[FieldError]) -> date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        errors.append(FieldError(field, "A date such as 2026-02-01.", "invalid"))
-        return None
 
 
 def _credit_note(session: Session, reference: object, party: Party, field: str) -> PurchaseDocument:
@@ -170,7 +159,12 @@ def _settle(
     lines: Sequence[uuid.UUID],
     on: date,
     actor_id: uuid.UUID | None,
+    *,
+    advance: bool = False,
 ) -> None:
+    """Allocate ``found`` on ``lines``: a line per settlement when the payment is
+    recorded, or its one advance line (``advance``) when what was paid ahead is
+    allocated."""
     for settlement, line_id in zip(found, lines, strict=True):
         settlements.record_allocation(
             session,
@@ -181,6 +175,7 @@ def _settle(
             max(on, settlement.document.issue_date),
             payment_id=payment.id,
             settling_line=line_id,
+            shared_rate=payment.exchange_rate if advance else None,
             actor_id=actor_id,
         )
     payment.allocated += sum(item.amount for item in found)
@@ -203,7 +198,7 @@ def record(
         party = bills.supplier(session, values.get("supplier"))
     except ValidationFailed as exc:
         errors.extend(exc.errors)
-    on = _day(values.get("date"), "date", errors) or bills.today()
+    on = day_of(values.get("date"), "date", errors) or bills.today()
     base = organizations.get_current(session).base_currency
     currency = str(values.get("currency") or (party.currency if party else None) or base)
     currency = currency.strip().upper()
@@ -308,7 +303,7 @@ def allocate(
         raise Conflict(
             "Only a payment made to a supplier is allocated to bills.", code="supplier_refund"
         )
-    day = on or bills.today()
+    day = checked_day(on, "date") or bills.today()
     if day < payment.date:
         raise ValidationFailed.single(
             "date", f"Not before the payment's date, {payment.date.isoformat()}.", "too_early"
@@ -332,7 +327,7 @@ def allocate(
         raise ValidationFailed(errors)
     assert payment.entry_id is not None
     advance_line = posting.payable_line_id(session, payment.entry_id, last=True)
-    _settle(session, payment, found, [advance_line] * len(found), day, actor_id)
+    _settle(session, payment, found, [advance_line] * len(found), day, actor_id, advance=True)
     session.flush()
     audit.record(
         session,

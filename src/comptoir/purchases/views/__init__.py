@@ -2,7 +2,16 @@
 
 from fastapi import APIRouter
 
-from comptoir.purchases.views import approval_rules, bills, expenses, inbox, payments, receipts
+from comptoir.purchases.views import (
+    approval_rules,
+    bills,
+    credit_notes,
+    expenses,
+    inbox,
+    payments,
+    receipts,
+    reimbursements,
+)
 
 router = APIRouter()
 router.include_router(approval_rules.router)
@@ -11,5 +20,7 @@ router.include_router(expenses.router)
 router.include_router(inbox.router)
 router.include_router(payments.router)
 router.include_router(receipts.router)
+router.include_router(credit_notes.router)
+router.include_router(reimbursements.router)
 
 __all__ = ["router"]

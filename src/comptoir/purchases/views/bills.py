@@ -82,9 +82,10 @@ LIST_NOTICES = {"deleted": "The draft bill is deleted."}
 _LINE_ERROR = re.compile(r"lines\[(\d+)\](?:\.(\w+))?$")
 
 
-def _bill(session: Db, visitor: Visitor, bill_id: str) -> PurchaseDocument:
+def _bill(session: Db, visitor: Visitor, bill_id: str, *, lock: bool = False) -> PurchaseDocument:
+    """The bill; with ``lock`` for a decision, so that two approvals never both post it."""
     visitor.require("bills:read")
-    return bills.get(session, parse_id(bill_id, "No such bill."))
+    return bills.get(session, parse_id(bill_id, "No such bill."), lock=lock)
 
 
 def supplier_options(session: Db) -> list[Party]:
@@ -491,7 +492,7 @@ def _act(
 def submit_bill(
     request: Request, bill_id: str, visitor: CurrentVisitor, session: Db, config: Config
 ) -> Response:
-    bill = _bill(session, visitor, bill_id)
+    bill = _bill(session, visitor, bill_id, lock=True)
     visitor.require("bills:write")
     return _act(
         request,
@@ -508,7 +509,7 @@ def submit_bill(
 def approve_bill(
     request: Request, bill_id: str, visitor: CurrentVisitor, session: Db, config: Config
 ) -> Response:
-    bill = _bill(session, visitor, bill_id)
+    bill = _bill(session, visitor, bill_id, lock=True)
     visitor.require("bills:write")
     return _act(
         request,
@@ -530,7 +531,7 @@ def reject_bill(
     config: Config,
     form: PostedForm,
 ) -> Response:
-    bill = _bill(session, visitor, bill_id)
+    bill = _bill(session, visitor, bill_id, lock=True)
     visitor.require("bills:write")
     reason = str(form.get("reason") or "")
     return _act(

@@ -44,7 +44,10 @@ router = web_router()
 BASE = "/purchases/payments"
 NAV = "payments_out"
 FIELDS = ("supplier", "date", "amount", "currency", "account", "method", "reference", "notes")
-NOTICES = {"recorded": "The payment is recorded and settles the bills it names."}
+NOTICES = {
+    "recorded": "The payment is recorded and settles the bills it names.",
+    "allocated": "The advance is allocated to the bills.",
+}
 _ALLOCATION_ERROR = re.compile(r"allocations\[(\d+)\]\.(\w+)$")
 
 
@@ -249,13 +252,26 @@ def _moved(exc: DomainError, bill_ids: list[str]) -> DomainError:
     return ValidationFailed(errors)
 
 
-@router.get(f"{BASE}/{{payment_id}}")
-def payment_detail(
-    request: Request, payment_id: str, visitor: CurrentVisitor, session: Db
-) -> Response:
+def _payment(session: Db, visitor: Visitor, payment_id: str) -> SupplierPayment:
     visitor.require("payments:read")
-    payment: SupplierPayment = supplier_payments.get(
-        session, parse_id(payment_id, "No such supplier payment.")
+    return supplier_payments.get(session, parse_id(payment_id, "No such supplier payment."))
+
+
+def payment_page(
+    request: Request,
+    visitor: Visitor,
+    session: Db,
+    payment: SupplierPayment,
+    *,
+    allocate_form: FormState | None = None,
+    status_code: int = 200,
+) -> Response:
+    unallocated = payment.amount - payment.allocated
+    cur = payment.currency
+    allocatable = (
+        [bill for bill in open_bills(session, payment.party_id) if bill.currency == cur]
+        if payment.direction == "out" and unallocated > 0 and visitor.can("payments:write")
+        else []
     )
     allocations = supplier_payments.allocations_by_payment(session, [payment.id]).get(
         payment.id, []
@@ -273,10 +289,63 @@ def payment_detail(
                 payment.account_id, ""
             ),
             "method_labels": METHOD_LABELS,
+            "unallocated": unallocated,
+            "allocatable": allocatable,
+            "amount_due": bills.amount_due,
+            "is_overdue": bills.is_overdue,
+            "allocate_form": allocate_form or FormState({"date": today(visitor).isoformat()}),
             "notice": notice(request, NOTICES),
         },
         nav=NAV,
+        status_code=status_code,
     )
+
+
+@router.get(f"{BASE}/{{supplier_payment_id}}")
+def payment_detail(
+    request: Request, supplier_payment_id: str, visitor: CurrentVisitor, session: Db
+) -> Response:
+    return payment_page(request, visitor, session, _payment(session, visitor, supplier_payment_id))
+
+
+@router.post(f"{BASE}/{{supplier_payment_id}}/allocate")
+def allocate_payment(
+    request: Request,
+    supplier_payment_id: str,
+    visitor: CurrentVisitor,
+    session: Db,
+    form: PostedForm,
+) -> Response:
+    """Settle the supplier's open bills with what a payment left as an advance."""
+    payment = _payment(session, visitor, supplier_payment_id)
+    visitor.require("payments:write")
+    values = {"date": str(form.get("date") or "").strip(), "allocations": ""}
+    for key in form:
+        if key.startswith("pay.") and len(key) < 60:
+            values[key] = str(form.get(key) or "").strip()
+    paid = [
+        (key.removeprefix("pay."), number_text(value))
+        for key, value in values.items()
+        if key.startswith("pay.") and value
+    ]
+    try:
+        on = day(values["date"])
+        if values["date"] and on is None:
+            raise ValidationFailed.single("date", "A date such as 2026-01-31.", "invalid")
+        supplier_payments.allocate(
+            session,
+            payment.id,
+            [{"bill": bill_id, "amount": amount} for bill_id, amount in paid],
+            on=on,
+            actor_id=visitor.principal.user_id,
+        )
+    except DomainError as exc:
+        state = failed_form(session, _moved(exc, [bill_id for bill_id, _ in paid]), values)
+        current = supplier_payments.get(session, payment.id)
+        return payment_page(
+            request, visitor, session, current, allocate_form=state, status_code=state.status
+        )
+    return redirect(f"{BASE}/{payment.id}?notice=allocated")
 
 
 @router.get("/purchases/reports/aged-payables")

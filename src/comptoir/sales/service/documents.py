@@ -20,6 +20,7 @@ from comptoir.audit import service as audit
 from comptoir.catalog.service import products
 from comptoir.identity.service import organizations
 from comptoir.kit import clock
+from comptoir.kit.dates import day_of as day_of  # the sales services read dates through it
 from comptoir.kit.errors import Conflict, FieldError, NotFound, ValidationFailed
 from comptoir.kit.money import is_currency
 from comptoir.kit.pagination import Page, keyset_page, sorted_keyset_page
@@ -214,19 +215,6 @@ def customer(session: Session, reference: object, field: str = "customer") -> Pa
             field, f"{party.name} is archived; restore it to bill it.", "archived"
         )
     return party
-
-
-def day_of(value: object, field: str, errors: list[FieldError]) -> date | None:
-    """A client's date (ISO text or a date), None when blank; a field error otherwise."""
-    if value in (None, ""):
-        return None
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError:
-        errors.append(FieldError(field, "A date such as 2026-02-01.", "invalid"))
-        return None
 
 
 def _text(value: object, field: str, errors: list[FieldError]) -> str | None:

@@ -162,7 +162,7 @@ def post_document(
     *,
     side: Side,
     counterpart_account: str,
-    party_id: uuid.UUID,
+    party_id: uuid.UUID | None,
     exchange_rate: Decimal,
     reverse: bool,
     header: EntryInput,
