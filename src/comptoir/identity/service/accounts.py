@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
@@ -446,3 +447,15 @@ def purge_expired(session: Session) -> int:
 
 def user_by_id(session: Session, user_id: uuid.UUID) -> User | None:
     return session.get(User, user_id)
+
+
+def display_names(session: Session, user_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, str]:
+    """How timelines and histories name the users who acted (their name, else their
+    e-mail), members who have left included, in one query."""
+    wanted = {user_id for user_id in user_ids if user_id is not None}
+    if not wanted:
+        return {}
+    return {
+        user.id: user.name or user.email
+        for user in session.scalars(select(User).where(User.id.in_(wanted)))
+    }

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
+from comptoir.identity.service import accounts as users
 from comptoir.identity.service.sessions import Principal
 from comptoir.kit.money import format_minor, plain_decimal
 from comptoir.ledger.service import accounts
@@ -126,7 +127,7 @@ def _duplicates(
 
 def _history(session: DbSession, document: PurchaseDocument) -> list[shared.HistoryOut]:
     rows = bills.history(session, document.id)
-    names = bills.actor_names(session, rows)
+    names = users.display_names(session, (row.actor_id for row in rows))
     return [
         shared.HistoryOut(
             action=row.action,

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from comptoir.files.views import FileStorage
+from comptoir.identity.service import accounts as users
 from comptoir.identity.service import members
 from comptoir.identity.service.sessions import Principal
 from comptoir.kit.errors import ValidationFailed
@@ -20,7 +21,6 @@ from comptoir.purchases.api import expense_schemas as schemas
 from comptoir.purchases.models import STATUSES, Expense, ExpenseReimbursement
 from comptoir.purchases.service import (
     approvals,
-    bills,
     categories,
     expenses,
     receipts,
@@ -62,7 +62,10 @@ def expenses_out(session: DbSession, rows: Sequence[Expense]) -> list[schemas.Ex
     histories = approvals.histories(session, [row.id for row in rows])
     # Members who have left still have a name in the histories they wrote.
     names = (
-        bills.actor_names(session, [item for found in histories.values() for item in found]) | names
+        users.display_names(
+            session, (item.actor_id for found in histories.values() for item in found)
+        )
+        | names
     )
     counts = receipts.counts(session, "expense", [row.id for row in rows])
     result = []

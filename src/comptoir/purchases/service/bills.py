@@ -12,7 +12,6 @@ note (see ``credit_notes``).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Literal
@@ -21,7 +20,7 @@ from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from comptoir.audit import service as audit
-from comptoir.identity.service import accounts, organizations
+from comptoir.identity.service import organizations
 from comptoir.kit import clock
 from comptoir.kit.dates import day_of
 from comptoir.kit.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -531,16 +530,6 @@ def reject(
 
 def history(session: Session, document_id: uuid.UUID) -> list[ApprovalAction]:
     return approvals.history(session, document_id)
-
-
-def actor_names(session: Session, rows: Sequence[ApprovalAction]) -> dict[uuid.UUID, str]:
-    """Who acted in a history, by name or else e-mail (members who left included)."""
-    names: dict[uuid.UUID, str] = {}
-    for actor_id in {row.actor_id for row in rows if row.actor_id is not None}:
-        user = accounts.user_by_id(session, actor_id)
-        if user is not None:
-            names[actor_id] = user.name or user.email
-    return names
 
 
 def list_documents(

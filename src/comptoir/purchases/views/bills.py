@@ -321,11 +321,9 @@ def bills_page(
         "purchases/bills.html",
         {
             "rows": page.items,
-            "supplier_names": {party.id: party.name for party in suppliers}
-            | {
-                row.party_id: parties.get(session, row.party_id).name
-                for row in page.items
-                if row.party_id not in {party.id for party in suppliers}
+            "supplier_names": {
+                party.id: party.name
+                for party in parties.by_ids(session, {row.party_id for row in page.items}).values()
             },
             "receipt_counts": receipts.counts(session, "bill", [row.id for row in page.items]),
             "form": form,

@@ -94,17 +94,6 @@ def role_text(role: str) -> str:
         return role.replace("_", " ").capitalize()
 
 
-def names_of(session: Db, user_ids: set[uuid.UUID | None]) -> dict[uuid.UUID, str]:
-    names: dict[uuid.UUID, str] = {}
-    for user_id in user_ids:
-        if user_id is None:
-            continue
-        user = users.user_by_id(session, user_id)
-        if user is not None:
-            names[user_id] = user.name or user.email
-    return names
-
-
 def history_steps(
     rows: Sequence[ApprovalAction], names: Mapping[uuid.UUID, str]
 ) -> list[HistoryStep]:
@@ -157,7 +146,7 @@ def approval_context(session: Db, visitor: Visitor, subject: Approvable) -> dict
     """The history, the approval progress and what the visitor may decide on it."""
     subject_id = approvals.subject_id_of(subject)
     rows = approvals.history(session, subject_id)
-    names = names_of(session, {row.actor_id for row in rows})
+    names = users.display_names(session, (row.actor_id for row in rows))
     approvers = approvals.pending_approvers(session, subject)
     user_id = visitor.principal.user_id
     return {

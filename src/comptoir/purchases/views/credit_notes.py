@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from fastapi import Query, Request, Response
 
+from comptoir.identity.service import accounts as users
 from comptoir.kit.errors import DomainError, FieldError, NotFound, ValidationFailed
 from comptoir.kit.pagination import MAX_LIMIT
 from comptoir.ledger.service import accounts
@@ -348,7 +349,7 @@ def credit_note_page(
         else []
     )
     rows = bills.history(session, credit_note.id)
-    names = common.names_of(session, {row.actor_id for row in rows})
+    names = users.display_names(session, {row.actor_id for row in rows})
     return common.page(
         request,
         visitor,

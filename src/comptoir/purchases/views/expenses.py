@@ -12,6 +12,7 @@ from fastapi import Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from comptoir.files.views import FileStorage
+from comptoir.identity.service import accounts as users
 from comptoir.kit.errors import DomainError, PermissionDenied, ValidationFailed
 from comptoir.kit.money import format_minor
 from comptoir.kit.pagination import MAX_LIMIT
@@ -237,10 +238,7 @@ def expenses_page(
     rows = page.items
     kept = {name: value for name, value in filters.items() if value}
     supplier_ids = {row.party_id for row in rows if row.party_id}
-    names = {
-        party.id: party.name
-        for party in (parties.get(session, party_id) for party_id in supplier_ids)
-    }
+    names = {party.id: party.name for party in parties.by_ids(session, supplier_ids).values()}
     return common.page(
         request,
         visitor,
@@ -374,10 +372,10 @@ def expense_page(
             "supplier": parties.get(session, expense.party_id) if expense.party_id else None,
             "account_labels": accounts.codes_of(session, {a for a in account_ids if a}),
             "category_label": category_labels(session).get(expense.account_id, ""),
-            "employee": common.names_of(session, {expense.employee_id}).get(expense.employee_id)
+            "employee": users.display_names(session, {expense.employee_id}).get(expense.employee_id)
             if expense.employee_id
             else None,
-            "submitter": common.names_of(session, {expense.created_by_id}).get(
+            "submitter": users.display_names(session, {expense.created_by_id}).get(
                 expense.created_by_id
             )
             if expense.created_by_id

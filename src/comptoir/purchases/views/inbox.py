@@ -10,6 +10,7 @@ import jinja2
 from fastapi import Request, Response
 
 from comptoir.identity.roles import Role
+from comptoir.identity.service import accounts as users
 from comptoir.kit.errors import DomainError, ValidationFailed
 from comptoir.parties.service import parties
 from comptoir.purchases.service import approval_rules, decisions, inbox, receipts
@@ -75,7 +76,7 @@ templates.env.globals["pending_approvals"] = pending_approvals
 
 def _rows(session: Db, visitor: Visitor, config: Config) -> list[Row]:
     items = inbox.pending_for(session, visitor.principal.user_id)
-    names = common.names_of(session, {item.subject.submitted_by_id for item in items})
+    names = users.display_names(session, {item.subject.submitted_by_id for item in items})
     links = receipts.Links(config.secret_key, "")
     rows = []
     for item in items:

@@ -13,6 +13,7 @@ from urllib.parse import urlencode
 
 from fastapi import Query, Request, Response
 
+from comptoir.identity.service import accounts as users
 from comptoir.kit.errors import DomainError, FieldError, PermissionDenied, ValidationFailed
 from comptoir.kit.pagination import MAX_LIMIT
 from comptoir.ledger.service import accounts
@@ -85,7 +86,7 @@ def owed(session: Db, visitor: Visitor) -> list[Owed]:
     for expense in found:
         assert expense.employee_id is not None
         by_employee[expense.employee_id].append(expense)
-    names = common.names_of(session, set(by_employee))
+    names = users.display_names(session, set(by_employee))
     result = []
     for employee_id, rows in by_employee.items():
         totals: dict[str, int] = defaultdict(int)
@@ -162,7 +163,7 @@ def reimbursements_page(
         "purchases/reimbursements.html",
         {
             "rows": page.items,
-            "names": common.names_of(session, {row.employee_id for row in page.items}),
+            "names": users.display_names(session, {row.employee_id for row in page.items}),
             "method_labels": METHOD_LABELS,
             "may_reimburse": may_reimburse(visitor),
             "waiting": sum(len(item.expenses) for item in owed(session, visitor))
@@ -257,7 +258,7 @@ def reimbursement_detail(
         "purchases/reimbursement.html",
         {
             "reimbursement": reimbursement,
-            "employee": common.names_of(session, {reimbursement.employee_id}).get(
+            "employee": users.display_names(session, {reimbursement.employee_id}).get(
                 reimbursement.employee_id, "A former member"
             ),
             "rows": rows,

@@ -52,15 +52,6 @@ class Settlement:
     link_text: str
 
 
-def _actor_names(session: Db, events: list[SalesDocumentEvent]) -> dict[uuid.UUID, str]:
-    names: dict[uuid.UUID, str] = {}
-    for actor_id in {event.actor_id for event in events if event.actor_id is not None}:
-        user = users.user_by_id(session, actor_id)
-        if user is not None:
-            names[actor_id] = user.name or user.email
-    return names
-
-
 def _step(
     event: SalesDocumentEvent,
     detail: dict[str, Any] | None,
@@ -101,7 +92,7 @@ def _step(
 def timeline(session: Db, document: SalesDocument, money: Any) -> list[Step]:
     """The document's steps, e-mails with how each delivery went."""
     events = documents.events_of(session, document.id)
-    names = _actor_names(session, events)
+    names = users.display_names(session, (event.actor_id for event in events))
     details = mailing.with_delivery(session, events)
     return [
         _step(event, detail, document, names, money)
