@@ -3,7 +3,7 @@
 The suite runs on SQLite by default and on PostgreSQL when ``COMPTOIR_TEST_DATABASE_URL``
 points at a server. Migrations run once into a template (a file on SQLite, a template
 database on PostgreSQL); each xdist worker then gets its own copy, and each test starts
-from an empty schema (a fresh file copy on SQLite, TRUNCATE on PostgreSQL).
+from an empty schema (a fresh file copy on SQLite, emptied tables on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -112,10 +112,17 @@ def database(database_url: str) -> Iterator[Database]:
     db = Database(database_url)
     yield db
     if not db.is_sqlite:
-        tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-        with db.engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        empty_pg_database(db)
     db.dispose()
+
+
+def empty_pg_database(db: Database) -> None:
+    """Delete every row, with triggers and foreign-key checks off: several times faster
+    than TRUNCATE on tables this small (TRUNCATE rewrites every file of every table)."""
+    with db.engine.begin() as conn:
+        conn.execute(text("SET LOCAL session_replication_role = replica"))
+        for table in reversed(metadata.sorted_tables):
+            conn.execute(table.delete())
 
 
 @pytest.fixture

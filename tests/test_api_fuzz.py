@@ -12,13 +12,11 @@ import pytest
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
-from sqlalchemy import text
 
 from comptoir.app import create_app
 from comptoir.kit.db import Database
 from comptoir.kit.settings import Settings
-from comptoir.schema import metadata
-from tests.conftest import PG_URL, register
+from tests.conftest import PG_URL, empty_pg_database, register
 
 # Operations whose success would end the fuzzer's own session.
 SKIPPED = {("POST", "/api/v1/auth/logout"), ("POST", "/api/v1/auth/change-password")}
@@ -48,9 +46,7 @@ def fuzz_app(
     )
     yield app
     if PG_URL:
-        tables = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
-        with database.engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        empty_pg_database(database)
     database.dispose()
 
 
