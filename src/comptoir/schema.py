@@ -17,6 +17,7 @@ from comptoir.purchases import models as purchase_models
 from comptoir.sales import models as sales_models
 from comptoir.server import models as server_models
 from comptoir.tax import models as tax_models
+from comptoir.webhooks import models as webhook_models
 
 MODEL_MODULES = (
     identity_models,
@@ -33,5 +34,6 @@ MODEL_MODULES = (
     notification_models,
     file_models,
     purchase_models,
+    webhook_models,
 )
 metadata = Base.metadata

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from comptoir.kit import clock
@@ -33,6 +33,9 @@ class Organization(IdMixin, TimestampMixin, Base):
     company_registration: Mapped[str | None] = mapped_column(String(40))
     email: Mapped[str | None] = mapped_column(String(254))
     phone: Mapped[str | None] = mapped_column(String(40))
+    # What each personal access token may send, unless the token sets lower limits.
+    api_requests_per_minute: Mapped[int] = mapped_column(default=300, server_default="300")
+    api_requests_per_hour: Mapped[int] = mapped_column(default=10000, server_default="10000")
 
 
 class User(IdMixin, TimestampMixin, Base):
@@ -146,3 +149,50 @@ class LoginAttempt(IdMixin, Base):
     ip: Mapped[str | None] = mapped_column(String(45))
     attempted_at: Mapped[datetime] = mapped_column(default=clock.now)
     succeeded: Mapped[bool]
+
+
+class ApiToken(IdMixin, TenantScoped, Base):
+    """A personal access token: a member's delegated, scoped, revocable access to the API.
+
+    Only the SHA-256 of the secret is kept; ``prefix`` (the first characters) lets people
+    tell their tokens apart in lists and logs.
+    """
+
+    __tablename__ = "api_tokens"
+
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    # CIDR blocks the token may be used from; empty means anywhere.
+    ip_allowlist: Mapped[list[str]] = mapped_column(JSON, default=list)
+    requests_per_minute: Mapped[int | None]
+    requests_per_hour: Mapped[int | None]
+    expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    regenerated_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+    last_used_ip: Mapped[str | None] = mapped_column(String(45))
+    revoked_at: Mapped[datetime | None]
+    revoked_by_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+
+class ApiTokenUsage(TenantScoped, Base):
+    """Requests made with one token on one (UTC) day."""
+
+    __tablename__ = "api_token_usage"
+    __tenant_index__ = False
+
+    token_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("api_tokens.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    requests: Mapped[int] = mapped_column(default=0)
+    # Answers of 400 and above, and of those the requests refused by the rate limit.
+    errors: Mapped[int] = mapped_column(default=0)
+    throttled: Mapped[int] = mapped_column(default=0)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class ConfigurationError(RuntimeError):
@@ -57,10 +57,51 @@ class Settings(BaseSettings):
     s3_access_key_id: str | None = None
     s3_secret_access_key: SecretStr | None = None
     worker_poll_seconds: float = Field(default=1.0, gt=0)
+    # Shares the API rate-limit counters between processes; in-process counters without it.
+    redis_url: str | None = None
+    # Personal access tokens: how often each process writes its "last used" and per-day
+    # request counts (0: on every request).
+    api_usage_flush_seconds: float = Field(default=10.0, ge=0, le=3600)
+
+    # Outbound webhooks. Targets on private, loopback or link-local addresses are refused
+    # unless this is set (a receiver on the same machine or network).
+    webhooks_allow_private: bool = False
+    webhook_timeout_seconds: float = Field(default=15.0, gt=0, le=120)
+    # Seconds before each attempt, the first one included: 0, 5 s, 5 min, 30 min, 2 h,
+    # 5 h, 10 h, 24 h. A comma-separated list in the environment.
+    webhook_retry_schedule: Annotated[tuple[int, ...], NoDecode] = (
+        0,
+        5,
+        300,
+        1800,
+        7200,
+        18000,
+        36000,
+        86400,
+    )
+    webhook_disable_after_days: float = Field(default=5.0, gt=0)
+    webhook_concurrency: int = Field(default=100, ge=1, le=1000)
+    # How long a sender owns the deliveries it claimed; past it, deliveries left behind by
+    # a killed worker are due again.
+    webhook_lease_seconds: float = Field(default=60.0, gt=0)
     log_level: str = "INFO"
     log_format: Literal["json", "text"] | None = Field(
         default=None, description="Defaults to json in production, text elsewhere."
     )
+
+    @field_validator("webhook_retry_schedule", mode="before")
+    @classmethod
+    def _schedule(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(int(part) for part in value.replace(" ", "").split(",") if part)
+        return value
+
+    @field_validator("webhook_retry_schedule")
+    @classmethod
+    def _schedule_is_sane(cls, value: tuple[int, ...]) -> tuple[int, ...]:
+        if not value or any(delay < 0 for delay in value):
+            raise ValueError("give at least one delay, in seconds, none negative")
+        return value
 
     @field_validator("base_url")
     @classmethod

@@ -10,7 +10,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from comptoir.kit.db import Database
 from comptoir.kit.settings import Settings
+from comptoir.outbox.models import OutboxEvent
 
 
 @dataclass(frozen=True)
@@ -32,10 +34,18 @@ class Retry(Exception):
 
 Handler = Callable[[Session, dict[str, Any], JobContext], None]
 PeriodicTask = Callable[[Session, Settings], None]
+# Called inside the transaction that marks a batch of events dispatched, so what it
+# writes (webhook deliveries) exists exactly when the events are marked.
+DispatchHook = Callable[[Session, list[OutboxEvent]], None]
+# Work with its own loop over its own rows (webhook deliveries): called on every pass of
+# the worker, it does what is due and returns how much it did (0 when idle).
+Pump = Callable[[Database, Settings], int]
 
 _handlers: dict[str, Handler] = {}
 _subscriptions: dict[str, list[str]] = {}
 _periodic: dict[str, tuple[timedelta, PeriodicTask]] = {}
+_dispatch_hooks: list[DispatchHook] = []
+_pumps: dict[str, Pump] = {}
 
 
 def handler(name: str) -> Callable[[Handler], Handler]:
@@ -71,3 +81,25 @@ def subscribers(event_type: str) -> list[str]:
 
 def periodic_tasks() -> dict[str, tuple[timedelta, PeriodicTask]]:
     return dict(_periodic)
+
+
+def on_dispatch(func: DispatchHook) -> DispatchHook:
+    if func not in _dispatch_hooks:
+        _dispatch_hooks.append(func)
+    return func
+
+
+def pump(name: str) -> Callable[[Pump], Pump]:
+    def register(func: Pump) -> Pump:
+        _pumps[name] = func
+        return func
+
+    return register
+
+
+def dispatch_hooks() -> list[DispatchHook]:
+    return list(_dispatch_hooks)
+
+
+def pumps() -> dict[str, Pump]:
+    return dict(_pumps)

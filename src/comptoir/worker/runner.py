@@ -59,6 +59,7 @@ class Worker:
         *,
         name: str | None = None,
         periodic_tasks: Mapping[str, tuple[timedelta, registry.PeriodicTask]] | None = None,
+        pumps: Mapping[str, registry.Pump] | None = None,
     ) -> None:
         load_tasks()
         self.database = database
@@ -69,6 +70,7 @@ class Worker:
         self.periodic_tasks = (
             dict(periodic_tasks) if periodic_tasks is not None else registry.periodic_tasks()
         )
+        self.pumps = dict(pumps) if pumps is not None else registry.pumps()
 
     def _locking(self, query: Select[Any]) -> Select[Any]:
         if self.database.is_sqlite:
@@ -99,6 +101,9 @@ class Worker:
                         )
                     )
                 event.dispatched_at = clock.now()
+            if events:
+                for hook in registry.dispatch_hooks():
+                    hook(session, events)
             return len(events)
 
     def claim_jobs(self, batch: int = 20) -> list[uuid.UUID]:
@@ -222,19 +227,31 @@ class Worker:
                 log.exception("periodic task failed", extra={"task": name})
         return ran
 
+    def run_pumps(self) -> int:
+        done = 0
+        for name, pump in self.pumps.items():
+            try:
+                done += pump(self.database, self.settings)
+            except Exception:
+                log.exception("pump failed", extra={"pump": name})
+        return done
+
     def run_once(self) -> int:
-        """One pass: dispatch, run due jobs, periodic tasks. Returns how much was done."""
+        """One pass: dispatch, run due jobs, pumps, periodic tasks. Returns how much was done."""
         done = self.dispatch_events()
         for job_id in self.claim_jobs():
             self.run_job(job_id)
             done += 1
+        done += self.run_pumps()
         done += self.run_periodic()
         return done
 
     def drain(self, max_passes: int = 50) -> None:
         """Run until nothing is due (tests and one-shot CLI use)."""
         for _ in range(max_passes):
-            if self.dispatch_events() == 0 and not self._run_due_jobs():
+            dispatched = self.dispatch_events()
+            ran_jobs = self._run_due_jobs()
+            if not dispatched and not ran_jobs and not self.run_pumps():
                 return
 
     def _run_due_jobs(self) -> bool:

@@ -1,0 +1,1 @@
+"""Outbound webhooks: endpoints, signed deliveries from the outbox, retries, the delivery log."""

@@ -1,0 +1,1 @@
+"""Webhook services: endpoints, the events catalogue, fan-out, delivery and the log."""
