@@ -59,6 +59,9 @@ class WebhookDelivery(IdMixin, TenantScoped, Base):
     next_attempt_at: Mapped[datetime | None] = mapped_column(default=clock.now)
     # A sender's lease: past it, a delivery left "delivering" by a killed worker is due again.
     locked_until: Mapped[datetime | None]
+    # Set by a manual retry from the log: the next attempt is that retry, and the schedule
+    # does not resume after it.
+    retry_requested_at: Mapped[datetime | None]
     last_status_code: Mapped[int | None]
     last_error: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
