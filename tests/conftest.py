@@ -19,11 +19,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from comptoir.app import create_app
+from comptoir.identity.service import passwords
 from comptoir.kit import migrations
 from comptoir.kit.db import Database
 from comptoir.kit.settings import Settings
@@ -31,6 +33,9 @@ from comptoir.schema import metadata
 from comptoir.worker.runner import Worker
 
 PG_URL = os.environ.get("COMPTOIR_TEST_DATABASE_URL", "")
+# Production-strength argon2 takes 160 ms a hash: most of what registering costs, and the
+# suite registers and logs in thousands of times.
+passwords.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 PASSWORD = "a-Sturdy-passphrase-42"
 
 
