@@ -24,11 +24,13 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from comptoir import wiring
 from comptoir.app import create_app
 from comptoir.identity.service import passwords
 from comptoir.kit import migrations
 from comptoir.kit.db import Database
 from comptoir.kit.settings import Settings
+from comptoir.outbox import catalog
 from comptoir.schema import metadata
 from comptoir.worker.runner import Worker
 
@@ -37,6 +39,10 @@ PG_URL = os.environ.get("COMPTOIR_TEST_DATABASE_URL", "")
 # suite registers and logs in thousands of times.
 passwords.use_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 PASSWORD = "a-Sturdy-passphrase-42"
+# Every event a test emits must be catalogued: the catalogue is filled by the wiring, so
+# connect it first.
+wiring.connect()
+catalog.STRICT = True
 
 
 def _schema_fingerprint() -> str:

@@ -313,6 +313,32 @@ def _other_supplier_payment(client: TestClient, other: Account, worker: Worker) 
     return str(payment.json()["id"])
 
 
+def _other_webhook_endpoint(client: TestClient, other: Account, worker: Worker) -> str:
+    # A public address literal: the URL check resolves no name and refuses private targets.
+    response = client.post(
+        "/api/v1/webhooks", headers=other.headers, json={"url": "https://93.184.215.14/hooks"}
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+def _other_webhook_delivery(client: TestClient, other: Account, worker: Worker) -> str:
+    endpoint_id = _other_webhook_endpoint(client, other, worker)
+    response = client.post(f"/api/v1/webhooks/{endpoint_id}/test", headers=other.headers)
+    assert response.status_code == 202, response.text
+    return str(response.json()["id"])
+
+
+def _other_api_token(client: TestClient, other: Account, worker: Worker) -> str:
+    response = client.post(
+        "/api/v1/api-tokens",
+        headers=other.headers,
+        json={"name": "Theirs", "scopes": ["invoices:read"]},
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
 OTHER_TENANT_IDS: dict[str, Callable[[TestClient, Account, Worker], str]] = {
     "member_id": _other_member,
     "invitation_id": _other_invitation,
@@ -342,6 +368,9 @@ OTHER_TENANT_IDS: dict[str, Callable[[TestClient, Account, Worker], str]] = {
     "reimbursement_id": _other_reimbursement,
     "supplier_credit_note_id": _other_purchase("/api/v1/supplier-credit-notes"),
     "supplier_payment_id": _other_supplier_payment,
+    "endpoint_id": _other_webhook_endpoint,
+    "delivery_id": _other_webhook_delivery,
+    "token_id": _other_api_token,
 }
 # Parameters that are not tenant ids: secrets carried in a link; a payment provider's name
 # (one of a fixed list: each organization has its own connection under the same name);
@@ -398,6 +427,9 @@ SAMPLE_BODIES |= {
     ("POST", "/api/v1/supplier-payments/{supplier_payment_id}/allocate"): {
         "allocations": [{"bill": "F-1", "amount": "1"}]
     },
+}
+SAMPLE_BODIES |= {
+    ("PATCH", "/api/v1/webhooks/{endpoint_id}"): {"description": "Changed"},
 }
 # Required query parameters, so that validation does not answer first.
 SAMPLE_QUERIES: dict[tuple[str, str], dict[str, str]] = {
@@ -503,6 +535,14 @@ WEB_SAMPLE_FORMS: dict[tuple[str, str], dict[str, str]] = {
         "action": "post",
     },
     ("POST", "/accounting/entries/{entry_id}/reverse"): {"date": "2026-01-20"},
+}
+WEB_SAMPLE_FORMS |= {
+    ("POST", "/settings/webhooks/{endpoint_id}"): {
+        "url": "https://93.184.215.14/hooks",
+        "description": "Changed",
+        "events": "all",
+        "enabled": "on",
+    },
 }
 
 

@@ -21,6 +21,7 @@ from comptoir.catalog import api as catalog_api
 from comptoir.catalog import views as catalog_views
 from comptoir.files import views as files_views
 from comptoir.identity import api as identity_api
+from comptoir.identity import api_token_views, api_tokens_api
 from comptoir.identity import views as identity_views
 from comptoir.identity.service.tokens import AuthConfig
 from comptoir.kit.db import Database
@@ -37,11 +38,14 @@ from comptoir.purchases import api as purchases_api
 from comptoir.purchases import views as purchases_views
 from comptoir.sales import api as sales_api
 from comptoir.sales import views as sales_views
-from comptoir.server import health, problems
+from comptoir.server import health, openapi, problems, ratelimit
+from comptoir.server.api_usage import ApiTokenMiddleware, UsageRecorder
 from comptoir.server.middleware import BodyLimitMiddleware, RequestContextMiddleware
 from comptoir.tax import api as tax_api
 from comptoir.tax import views as tax_views
 from comptoir.web import pages, websession
+from comptoir.webhooks import api as webhooks_api
+from comptoir.webhooks import views as webhooks_views
 from comptoir.worker.runner import start_in_thread
 
 DESCRIPTION = """
@@ -86,6 +90,8 @@ ROUTERS = (
     catalog_api.router,
     notifications_api.router,
     purchases_api.router,
+    api_tokens_api.router,
+    webhooks_api.router,
     health.router,
     identity_views.router,
     mail_views.router,
@@ -98,6 +104,8 @@ ROUTERS = (
     files_views.router,
     notifications_views.router,
     purchases_views.router,
+    api_token_views.router,
+    webhooks_views.router,
     pages.router,
 )
 
@@ -108,6 +116,7 @@ def create_app(
     wiring.connect()
     settings = settings or get_settings()
     database = database or Database(settings.effective_database_url)
+    usage = UsageRecorder(database, settings.api_usage_flush_seconds)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -120,6 +129,7 @@ def create_app(
             if stop is not None:
                 stop.set()
                 thread.join(timeout=10)
+            usage.flush()
 
     app = FastAPI(
         title="Comptoir API",
@@ -132,6 +142,8 @@ def create_app(
     )
     app.state.settings = settings
     app.state.database = database
+    app.state.rate_limiter = ratelimit.from_settings(settings)
+    app.state.api_usage = usage
     app.state.auth_config = AuthConfig(
         secret_key=settings.resolved_secret_key(),
         base_url=settings.base_url,
@@ -140,6 +152,7 @@ def create_app(
         web_session_ttl=timedelta(days=settings.web_session_days),
     )
     problems.install(app, html_page=websession.error_page)
+    openapi.install(app)
     for router in ROUTERS:
         app.include_router(router)
     app.mount(
@@ -156,6 +169,7 @@ def create_app(
             swagger_favicon_url="/static/vendor/swagger-ui/favicon-32x32.png",
         )
 
+    app.add_middleware(ApiTokenMiddleware, recorder=usage)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes, uploads=FILE_UPLOADS)
     app.add_middleware(RequestContextMiddleware, trusted_proxies=settings.trusted_proxies)
     return app

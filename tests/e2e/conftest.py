@@ -92,6 +92,9 @@ def live_server(
         secret_key="e2e-secret-key-of-a-reasonable-length-0123456789",
         base_url=url,
         worker_poll_seconds=0.2,
+        # Webhook tests deliver to receivers on loopback; usage pages show counts promptly.
+        webhooks_allow_private=True,
+        api_usage_flush_seconds=1.0,
     )
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings, worker=True), log_config=None, lifespan="on")

@@ -104,7 +104,7 @@ def test_rates_direct_inverse_and_cross(client: TestClient, owner: Account) -> N
         r["rate"]
         for r in client.get(
             "/api/v1/exchange-rates?base=EUR&quote=USD", headers=owner.headers
-        ).json()
+        ).json()["items"]
     ] == ["1.2"]
     set_rate("EUR", "ZMW", "2026-01-01", "24")
 
@@ -162,7 +162,9 @@ def test_ecb_and_csv_imports(client: TestClient, owner: Account) -> None:
         content=ECB_HISTORY,
     )
     assert history.json()["imported"] == 5
-    usd = client.get("/api/v1/exchange-rates?base=EUR&quote=USD", headers=owner.headers).json()
+    usd = client.get("/api/v1/exchange-rates?base=EUR&quote=USD", headers=owner.headers).json()[
+        "items"
+    ]
     assert [(r["date"], r["rate"], r["source"]) for r in usd] == [
         ("2026-11-20", "1.0565", "ecb"),
         ("2026-11-19", "1.06", "ecb"),
@@ -179,7 +181,7 @@ def test_ecb_and_csv_imports(client: TestClient, owner: Account) -> None:
             client.get(
                 "/api/v1/exchange-rates?date_from=2026-01-01&date_to=2026-01-31",
                 headers=owner.headers,
-            ).json()
+            ).json()["items"]
         )
         == 0
     )

@@ -128,6 +128,7 @@ def test_channel_choices_under_settings(client: TestClient, owner: Account) -> N
         "bill.approved": (False, False),
         "bill.rejected": (False, False),
         "expense.reimbursed": (False, False),
+        "webhook_endpoint.disabled": (False, False),
     }
 
 

@@ -34,6 +34,7 @@ def test_defaults_are_in_the_app_and_by_mail_for_what_waits_on_someone(
         "bill.approved": (True, False),
         "bill.rejected": (True, False),
         "expense.reimbursed": (True, False),
+        "webhook_endpoint.disabled": (True, True),
     }
 
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from comptoir.kit.db import Database
+from comptoir.kit.tenancy import all_tenants
+from comptoir.outbox.models import OutboxEvent
 from tests.conftest import Account, register
 from tests.ledger.helpers import balances
 from tests.sales.helpers import customer, invoice
@@ -98,7 +102,9 @@ def test_drafts_change_issued_invoices_do_not(client: TestClient, owner: Account
     assert client.get(f"/api/v1/invoices/{other['id']}", headers=owner.headers).status_code == 404
 
 
-def test_cancel_issues_a_full_credit_note(client: TestClient, owner: Account) -> None:
+def test_cancel_issues_a_full_credit_note(
+    client: TestClient, owner: Account, database: Database
+) -> None:
     acme = customer(client, owner)
     issued = invoice(client, owner, acme["id"])
     cancelled = client.post(f"/api/v1/invoices/{issued['id']}/cancel", headers=owner.headers)
@@ -110,6 +116,11 @@ def test_cancel_issues_a_full_credit_note(client: TestClient, owner: Account) ->
     credit = client.get(f"/api/v1/credit-notes/{credit_id}", headers=owner.headers).json()
     assert credit["number"] == "AV-2026-00001"
     assert credit["totals"]["gross"] == "1200.00"
+    with database.unit_of_work() as session, all_tenants(session):
+        announced = session.scalars(
+            select(OutboxEvent.payload).where(OutboxEvent.type == "credit_note.issued")
+        ).all()
+    assert [event["id"] for event in announced] == [credit_id]
     ledger = balances(client, owner)
     assert ledger.get("411", Decimal(0)) == 0
     assert ledger.get("706", Decimal(0)) == 0

@@ -14,6 +14,7 @@ from comptoir.kit import clock
 from comptoir.kit.db import Database
 from comptoir.kit.settings import Settings
 from comptoir.kit.tenancy import all_tenants
+from comptoir.outbox import catalog
 from comptoir.outbox import service as outbox
 from comptoir.outbox.models import Job, OutboxEvent, ScheduledTask
 from comptoir.worker import registry
@@ -40,6 +41,9 @@ def _always_fails(session: Session, payload: dict[str, Any], context: registry.J
 
 
 registry.subscribe("test.happened", "test.record")
+# The suite refuses uncatalogued events; these two are the worker's own test events.
+for _name in ("test.happened", "nobody.listens"):
+    catalog.register(catalog.EventType(_name, "A worker test event.", {"n": 1}, public=False))
 
 
 @pytest.fixture(autouse=True)

@@ -53,4 +53,6 @@ def list_audit_events(
 def get_audit_event(
     event_id: uuid.UUID, principal: Auditor, session: DbSession
 ) -> schemas.AuditEventOut:
+    """Who did what and when, from which address, with the values before and after the
+    change. 404 for an unknown id or another organization's."""
     return schemas.AuditEventOut.model_validate(service.get_event(session, event_id))

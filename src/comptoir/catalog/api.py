@@ -108,7 +108,12 @@ def create_product(
     return guard.run(principal, body, produce, status_code=status.HTTP_201_CREATED)
 
 
-@router.get("/products/export", summary="Products and services as CSV")
+@router.get(
+    "/products/export",
+    summary="Products and services as CSV",
+    response_class=Response,
+    responses={200: {"content": {"text/csv": {}}}},
+)
 def export_products(principal: Reader, session: DbSession) -> Response:
     """Every product, active or not, in the columns the import reads."""
     return Response(

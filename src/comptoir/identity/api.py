@@ -23,6 +23,7 @@ from comptoir.server.deps import (
     require_login,
     require_scope,
 )
+from comptoir.server.openapi import problem_responses
 
 auth = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 orgs = APIRouter(prefix="/api/v1", tags=["organizations"])
@@ -89,7 +90,7 @@ def register(
     return token_response(signed)
 
 
-@auth.post("/login", summary="Log in")
+@auth.post("/login", summary="Log in", responses=problem_responses(401))
 @public
 def login(body: schemas.LoginRequest, session: DbSession, config: Config) -> schemas.TokenResponse:
     """Exchange an e-mail and password for an access token (15 minutes) and a refresh token.
@@ -103,7 +104,7 @@ def login(body: schemas.LoginRequest, session: DbSession, config: Config) -> sch
     return token_response(signed)
 
 
-@auth.post("/refresh", summary="Rotate the refresh token")
+@auth.post("/refresh", summary="Rotate the refresh token", responses=problem_responses(401))
 @public
 def refresh(
     body: schemas.RefreshRequest, session: DbSession, config: Config
@@ -122,13 +123,18 @@ def refresh(
 
 @auth.post("/logout", status_code=status.HTTP_204_NO_CONTENT, summary="Log out")
 def logout(principal: SignedInUser, session: DbSession) -> Response:
-    """End the session of the access token: its refresh tokens stop working at once."""
-    sessions.end_session(session, principal.session_id)
+    """End the session of the access token: its refresh tokens stop working at once.
+
+    A personal access token has no session: 403 `token_not_allowed` (revoke it instead).
+    """
+    sessions.end_session(session, sessions.session_of(principal))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @auth.get("/me", summary="Who am I")
 def me(principal: SignedInUser, session: DbSession) -> schemas.MeResponse:
+    """The signed-in user, the current organization, your role and scopes in it, and the
+    other organizations you belong to (switch with `POST /api/v1/auth/switch-organization`)."""
     user = accounts.user_by_id(session, principal.user_id)
     assert user is not None
     return schemas.MeResponse(
@@ -147,10 +153,11 @@ def me(principal: SignedInUser, session: DbSession) -> schemas.MeResponse:
 def update_me(
     body: schemas.ProfileUpdate, principal: SignedInUser, session: DbSession
 ) -> schemas.UserOut:
+    """Your display name, shown to the other members and in the audit log."""
     return user_out(accounts.rename(session, principal.user_id, body.name))
 
 
-@auth.post("/switch-organization", summary="Switch organization")
+@auth.post("/switch-organization", summary="Switch organization", responses=problem_responses(404))
 def switch_organization(
     body: schemas.SwitchOrganizationRequest,
     principal: SignedInUser,
@@ -160,6 +167,7 @@ def switch_organization(
     """Get an access token bound to another organization you belong to (404 otherwise).
 
     The session's refresh token stays valid and now refreshes into that organization.
+    A personal access token belongs to one organization: 403 `token_not_allowed`.
     """
     pair, organization = sessions.switch_organization(
         session, config, principal, body.organization_id
@@ -181,8 +189,11 @@ def verify_email(body: schemas.TokenRequest, session: DbSession) -> schemas.User
     "/verify-email/resend",
     status_code=status.HTTP_202_ACCEPTED,
     summary="Send the confirmation e-mail again",
+    response_class=Response,
 )
 def resend_verification(principal: SignedInUser, session: DbSession, config: Config) -> Response:
+    """Always 202 with an empty body: nothing is sent once the address is confirmed, nor
+    after five links within the hour."""
     user = accounts.user_by_id(session, principal.user_id)
     assert user is not None
     accounts.send_verification(session, config, user)
@@ -197,14 +208,13 @@ def resend_verification(principal: SignedInUser, session: DbSession, config: Con
 @public
 def request_password_reset(
     body: schemas.PasswordResetRequest, session: DbSession, config: Config
-) -> dict[str, str]:
+) -> schemas.AcceptedOut:
     """Always answers 202, whether or not the address has an account; the link works once,
     for one hour."""
     accounts.request_password_reset(session, config, body.email)
-    return {
-        "status": "accepted",
-        "detail": "If an account exists for this address, a reset link is on its way.",
-    }
+    return schemas.AcceptedOut(
+        detail="If an account exists for this address, a reset link is on its way."
+    )
 
 
 @auth.post(
@@ -225,7 +235,10 @@ def confirm_password_reset(body: schemas.PasswordResetConfirm, session: DbSessio
 def change_password(
     body: schemas.ChangePasswordRequest, principal: SignedInUser, session: DbSession
 ) -> Response:
-    """Other sessions of the account end; this one stays signed in."""
+    """Other sessions of the account end; this one stays signed in.
+
+    Needs a signed-in session: with a personal access token, 403 `token_not_allowed`.
+    """
     accounts.change_password(session, principal, body.current_password, body.new_password)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -234,6 +247,8 @@ def change_password(
 def get_organization(
     principal: Annotated[Principal, require_scope("organization:read")], session: DbSession
 ) -> schemas.OrganizationOut:
+    """The organization of your access token: legal name, country, base currency, fiscal
+    year and locale."""
     return org_out(organizations.get_current(session))
 
 
@@ -252,6 +267,7 @@ def update_organization(
 def list_my_organizations(
     principal: SignedInUser, session: DbSession
 ) -> list[schemas.OrganizationSummary]:
+    """Every organization where you have a membership, with your role in each."""
     return [
         schemas.OrganizationSummary(id=o.id, legal_name=o.legal_name, role=Role(r))
         for o, r in organizations.organizations_of(session, principal.user_id)
@@ -292,6 +308,7 @@ def member_out(member: members.Member) -> schemas.MemberOut:
 def list_members(
     principal: Annotated[Principal, require_scope("members:read")], session: DbSession
 ) -> list[schemas.MemberOut]:
+    """Every member of the organization with their role, oldest first."""
     return [member_out(m) for m in members.list_members(session)]
 
 
@@ -301,6 +318,8 @@ def get_member(
     principal: Annotated[Principal, require_scope("members:read")],
     session: DbSession,
 ) -> schemas.MemberOut:
+    """One membership: the user, their role and, for portal users, their party. 404 for
+    an unknown id or another organization's."""
     return member_out(members.get_member(session, member_id))
 
 
@@ -349,6 +368,7 @@ def invitation_out(invitation: Invitation) -> schemas.InvitationOut:
 def list_invitations(
     principal: Annotated[Principal, require_scope("members:read")], session: DbSession
 ) -> list[schemas.InvitationOut]:
+    """Invitations not yet accepted, withdrawn or expired, newest first."""
     return [invitation_out(i) for i in members.list_invitations(session)]
 
 
@@ -377,6 +397,8 @@ def revoke_invitation(
     principal: Annotated[Principal, require_scope("members:write")],
     session: DbSession,
 ) -> Response:
+    """Its link stops working at once. 404 when it was accepted already or does not
+    exist."""
     members.revoke_invitation(session, invitation_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
@@ -38,6 +39,13 @@ class TokenRequest(Request):
 
 class PasswordResetRequest(Request):
     email: str = Field(max_length=320)
+
+
+class AcceptedOut(BaseModel):
+    status: Literal["accepted"] = "accepted"
+    detail: str = Field(
+        examples=["If an account exists for this address, a reset link is on its way."]
+    )
 
 
 class PasswordResetConfirm(Request):

@@ -223,7 +223,7 @@ def logout_page(request: Request, visitor: MaybeVisitor) -> Response:
 @router.post("/logout")
 def logout(request: Request, session: Db, visitor: MaybeVisitor) -> Response:
     if visitor is not None:
-        sessions.end_session(session, visitor.principal.session_id)
+        sessions.end_session(session, sessions.session_of(visitor.principal))
     response = redirect("/login?notice=signed_out")
     clear_session_cookie(request, response)
     return response
@@ -408,7 +408,7 @@ def accept_invitation(
         return _invitation_page(request, token, session, visitor, state)
     if visitor is not None:
         # This browser now belongs to the account that joined; its earlier session ends.
-        sessions.end_session(session, visitor.principal.session_id)
+        sessions.end_session(session, sessions.session_of(visitor.principal))
     return _signed_in(request, signed, "/?notice=joined")
 
 

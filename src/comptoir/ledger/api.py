@@ -37,6 +37,7 @@ from comptoir.ledger.service import (
 )
 from comptoir.server.deps import DbSession, require_login, require_scope
 from comptoir.server.idempotency import IdempotencyGuard
+from comptoir.server.openapi import XLSX, file_responses, problem_responses
 
 router = APIRouter(prefix="/api/v1", tags=["ledger"])
 
@@ -102,6 +103,8 @@ def list_accounts(
 def create_account(
     body: schemas.AccountCreate, principal: AccountsWriter, session: DbSession
 ) -> schemas.AccountOut:
+    """A new account of the chart, under a parent group account or at the top. 422 when
+    the code is taken (`duplicate`) or malformed, or the type is unknown."""
     return account_out(accounts.create(session, body.model_dump()))
 
 
@@ -109,6 +112,8 @@ def create_account(
 def get_account(
     account_id: uuid.UUID, principal: AccountsReader, session: DbSession
 ) -> schemas.AccountOut:
+    """Its code, name, type, parent, currency and whether it is archived. 404 for an
+    unknown id or another organization's."""
     return account_out(accounts.get(session, account_id))
 
 
@@ -137,6 +142,7 @@ def archive_account(
 def restore_account(
     account_id: uuid.UUID, principal: AccountsWriter, session: DbSession
 ) -> schemas.AccountOut:
+    """Undoes an archive: the account can take postings again."""
     return account_out(accounts.archive(session, account_id, False))
 
 
@@ -160,6 +166,8 @@ def delete_account(
 def account_balance(
     account_id: uuid.UUID, principal: ReportsReader, session: DbSession, as_of: date
 ) -> schemas.BalanceOut:
+    """Debits less credits of the posted lines dated on or before `as_of`, in the base
+    currency, as a decimal string."""
     account = accounts.get(session, account_id)
     base = organization.current(session).base_currency
     return schemas.BalanceOut(
@@ -186,6 +194,8 @@ def journal_out(journal: Journal) -> schemas.JournalOut:
 def list_journals(
     principal: JournalsReader, session: DbSession, include_archived: bool = False
 ) -> list[schemas.JournalOut]:
+    """Every journal (sales, purchases, bank, general...) by code; archived ones only with
+    `include_archived=true`. A short fixed list: no pagination."""
     return [
         journal_out(j) for j in journals.list_journals(session, include_archived=include_archived)
     ]
@@ -197,6 +207,8 @@ def list_journals(
 def create_journal(
     body: schemas.JournalCreate, principal: JournalsWriter, session: DbSession
 ) -> schemas.JournalOut:
+    """A new journal with its own gap-free entry numbering per fiscal year. 422 when the
+    code is taken or the type unknown."""
     return journal_out(journals.create(session, body.model_dump()))
 
 
@@ -204,6 +216,8 @@ def create_journal(
 def get_journal(
     journal_id: uuid.UUID, principal: JournalsReader, session: DbSession
 ) -> schemas.JournalOut:
+    """Its code, name, type and default debit and credit accounts. 404 for an unknown id
+    or another organization's."""
     return journal_out(journals.get(session, journal_id))
 
 
@@ -310,7 +324,8 @@ def list_entries(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=100)] = None,
 ) -> schemas.EntryPage:
-    """Newest first."""
+    """Newest first; filter by journal, status, date range, reference and an account the
+    entry touches. Paginate with `next_cursor`."""
     page = entries.list_entries(
         session,
         entries.EntryFilter(
@@ -375,6 +390,8 @@ def create_entry(
 def get_entry(
     entry_id: uuid.UUID, principal: EntriesReader, session: DbSession
 ) -> schemas.EntryOut:
+    """With its lines (account, debit, credit, currency, exchange rate), number once
+    posted, and status."""
     return entry_out(session, entries.get(session, entry_id))
 
 
@@ -396,6 +413,8 @@ def update_entry(
     tags=["journal entries"],
 )
 def delete_entry(entry_id: uuid.UUID, principal: EntriesWriter, session: DbSession) -> Response:
+    """Drafts only: a posted entry is never deleted (409 `entry_posted`); reverse it
+    instead."""
     entries.delete_draft(session, entry_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -467,17 +486,25 @@ def list_matchings(
     principal: EntriesReader,
     session: DbSession,
     account: Annotated[str | None, Query(max_length=40)] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 200,
-) -> list[schemas.MatchingOut]:
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=100)] = None,
+) -> schemas.MatchingPage:
+    """Groups of lines of one account that settle each other (an invoice and its
+    payment), newest first, optionally for one account (code or id). Paginate with
+    `next_cursor`."""
     account_id = accounts.resolve(session, account).id if account else None
-    return [
-        matching_out(session, m)
-        for m in matching.list_matchings(session, account_id=account_id, limit=limit)
-    ]
+    page = matching.list_matchings(session, account_id=account_id, limit=limit, cursor=cursor)
+    return schemas.MatchingPage(
+        items=[matching_out(session, m) for m in page.items], next_cursor=page.next_cursor
+    )
 
 
 @router.post(
-    "/matchings", status_code=status.HTTP_201_CREATED, summary="Match lines", tags=["matchings"]
+    "/matchings",
+    status_code=status.HTTP_201_CREATED,
+    summary="Match lines",
+    tags=["matchings"],
+    responses=problem_responses(404),
 )
 def create_matching(
     body: schemas.MatchingIn, principal: EntriesWriter, session: DbSession
@@ -493,6 +520,8 @@ def create_matching(
 def get_matching(
     matching_id: uuid.UUID, principal: EntriesReader, session: DbSession
 ) -> schemas.MatchingOut:
+    """Its code, account and the lines it letters. 404 for an unknown id or another
+    organization's."""
     return matching_out(session, matching.get(session, matching_id))
 
 
@@ -505,6 +534,7 @@ def get_matching(
 def delete_matching(
     matching_id: uuid.UUID, principal: EntriesWriter, session: DbSession
 ) -> Response:
+    """The lines become open items again; the entries themselves do not change."""
     matching.unmatch(session, matching_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -522,6 +552,8 @@ def rate_out(rate: ExchangeRate) -> schemas.RateOut:
 
 @router.get("/currencies", summary="ISO 4217 currencies", tags=["currencies"])
 def list_currencies(principal: Annotated[Principal, require_login()]) -> list[schemas.CurrencyOut]:
+    """Every ISO 4217 currency with its English name and number of decimal digits: a
+    fixed catalogue, not paginated."""
     return [
         schemas.CurrencyOut(
             code=code, name=get_currency_name(code, locale="en"), digits=minor_unit_exponent(code)
@@ -538,15 +570,15 @@ def list_rates(
     quote: Annotated[str | None, Query(max_length=3)] = None,
     date_from: date | None = None,
     date_to: date | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 200,
-) -> list[schemas.RateOut]:
-    """Newest first."""
-    return [
-        rate_out(r)
-        for r in rates.list_rates(
-            session, rates.RateFilter(base, quote, date_from, date_to), limit=limit
-        )
-    ]
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> schemas.RatePage:
+    """Rates stored or imported, newest first; filter by currency pair and date range.
+    Paginate with `next_cursor`."""
+    page = rates.list_rates(
+        session, rates.RateFilter(base, quote, date_from, date_to), limit=limit, cursor=cursor
+    )
+    return schemas.RatePage(items=[rate_out(r) for r in page.items], next_cursor=page.next_cursor)
 
 
 @router.post(
@@ -567,6 +599,8 @@ def set_rate(body: schemas.RateIn, principal: RatesWriter, session: DbSession) -
     tags=["currencies"],
 )
 def delete_rate(rate_id: uuid.UUID, principal: RatesWriter, session: DbSession) -> Response:
+    """Documents already issued keep the rate they used. 404 for an unknown id or
+    another organization's."""
     rates.delete_rate(session, rate_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -615,6 +649,8 @@ def convert_amount(
 
 @router.get("/ledger/settings", summary="Ledger settings", tags=["periods"])
 def get_settings(principal: EntriesReader, session: DbSession) -> schemas.SettingsOut:
+    """The lock date (nothing posts on or before it), the chart template, the base
+    currency and the month the fiscal year starts."""
     row = periods.settings(session)
     org = organization.current(session)
     return schemas.SettingsOut(
@@ -720,6 +756,7 @@ def trial_balance_out(balance: reports.TrialBalance) -> schemas.TrialBalanceOut:
     response_model=schemas.TrialBalanceOut,
     summary="Trial balance",
     tags=["reports"],
+    responses=file_responses("text/csv", XLSX),
 )
 def trial_balance(
     principal: ReportsReader,
@@ -756,6 +793,7 @@ def trial_balance(
     response_model=schemas.GeneralLedgerOut,
     summary="General ledger of an account",
     tags=["reports"],
+    responses=file_responses("text/csv", XLSX),
 )
 def general_ledger(
     principal: ReportsReader,
@@ -859,7 +897,12 @@ def journal_report(
     )
 
 
-@router.post("/imports/opening-balances", summary="Import opening balances", tags=["imports"])
+@router.post(
+    "/imports/opening-balances",
+    summary="Import opening balances",
+    tags=["imports"],
+    response_model=schemas.ImportSummaryOut,
+)
 def import_opening_balances(
     principal: EntriesWriter,
     session: DbSession,
@@ -900,7 +943,10 @@ def import_opening_balances(
 
 
 @router.post(
-    "/imports/journal-entries", summary="Import journal entries from CSV", tags=["imports"]
+    "/imports/journal-entries",
+    summary="Import journal entries from CSV",
+    tags=["imports"],
+    response_model=schemas.ImportSummaryOut,
 )
 def import_journal_entries(
     principal: EntriesWriter,

@@ -210,6 +210,11 @@ class MatchingOut(BaseModel):
     lines: list[MatchingLineOut]
 
 
+class MatchingPage(BaseModel):
+    items: list[MatchingOut]
+    next_cursor: str | None
+
+
 class RateIn(Request):
     base: str = Field(max_length=3, examples=["EUR"])
     quote: str = Field(max_length=3, examples=["USD"])
@@ -224,6 +229,11 @@ class RateOut(BaseModel):
     date: dt.date
     rate: str
     source: str
+
+
+class RatePage(BaseModel):
+    items: list[RateOut]
+    next_cursor: str | None
 
 
 class ImportOut(BaseModel):

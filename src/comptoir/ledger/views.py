@@ -1494,7 +1494,8 @@ def _rates_page(
             date_from=_day(filters.value("date_from")),
             date_to=_day(filters.value("date_to")),
         ),
-    )
+        limit=200,
+    ).items
     return _page(
         request,
         visitor,

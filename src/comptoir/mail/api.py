@@ -34,4 +34,6 @@ def list_mail(
 def get_mail(
     message_id: uuid.UUID, principal: MailReader, session: DbSession
 ) -> schemas.MailMessageDetail:
+    """One message with its text body and delivery status. 404 for an unknown id or
+    another organization's."""
     return schemas.MailMessageDetail.model_validate(service.get_message(session, message_id))

@@ -24,7 +24,14 @@ class EventType:
         return self.name.split(".", 1)[0]
 
 
+class UnknownEventType(LookupError):
+    """An event type emitted without being catalogued, caught in strict mode."""
+
+
 _catalogue: dict[str, EventType] = {}
+# When set, emitting a type missing from the catalogue fails at once (the test suite sets it),
+# so that no event ships without a description and a sample.
+STRICT = False
 
 
 def register(event_type: EventType) -> None:

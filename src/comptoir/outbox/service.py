@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from comptoir.kit import clock
 from comptoir.kit.tenancy import current_organization
+from comptoir.outbox import catalog
 from comptoir.outbox.models import Job, OutboxEvent
 
 
@@ -21,6 +22,8 @@ def emit(
     organization_id: uuid.UUID | None = None,
 ) -> OutboxEvent:
     """Record that something happened; delivered to subscribers after commit."""
+    if catalog.STRICT and catalog.get(event_type) is None:
+        raise catalog.UnknownEventType(f"{event_type!r} is not in the events catalogue")
     event = OutboxEvent(
         type=event_type,
         payload=data,

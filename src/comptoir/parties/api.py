@@ -109,6 +109,8 @@ def _register(role: Role, plural: str, label: str) -> None:
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
         cursor: Annotated[str | None, Query(max_length=100)] = None,
     ) -> schemas.PartyPage:
+        """Newest first; `q` searches name, code, e-mail, VAT number and city; archived
+        ones only with `archived=true`. Paginate with `next_cursor`."""
         page = parties.list_parties(
             session,
             parties.PartyFilter(role=role, q=q, archived=archived, country=country),
@@ -143,7 +145,14 @@ def _register(role: Role, plural: str, label: str) -> None:
 
         return guard.run(principal, body, produce, status_code=status.HTTP_201_CREATED)
 
-    @router.get(f"{path}/export", summary=f"{label}s as CSV", tags=tags, name=f"export_{plural}")
+    @router.get(
+        f"{path}/export",
+        summary=f"{label}s as CSV",
+        tags=tags,
+        name=f"export_{plural}",
+        response_class=Response,
+        responses={200: {"content": {"text/csv": {}}}},
+    )
     def export_parties(principal: Reader, session: DbSession) -> Response:
         """Every party of this role not archived, in the columns the import reads."""
         return Response(
@@ -188,6 +197,8 @@ def _register(role: Role, plural: str, label: str) -> None:
         f"{path}/{{party_id}}", summary=f"One {label.lower()}", tags=tags, name=f"get_{role}"
     )
     def get_party(party_id: uuid.UUID, principal: Reader, session: DbSession) -> schemas.PartyOut:
+        """With its contacts and addresses. 404 for an unknown id, another organization's,
+        or a party without this role."""
         return _one(session, parties.get(session, party_id, role))
 
     @router.patch(

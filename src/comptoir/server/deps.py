@@ -8,12 +8,16 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from comptoir.identity.service import api_tokens
 from comptoir.identity.service.sessions import Principal, authenticate_access_token
 from comptoir.identity.service.tokens import AuthConfig
+from comptoir.kit.context import current_origin
 from comptoir.kit.db import Database
-from comptoir.kit.errors import DomainError, PermissionDenied, Unauthorized
+from comptoir.kit.errors import DomainError, PermissionDenied, RateLimited, Unauthorized
 from comptoir.kit.scopes import is_scope
 from comptoir.kit.settings import Settings
+from comptoir.server.api_usage import STATE_KEY, TokenCall
+from comptoir.server.ratelimit import HOUR, MINUTE, RateLimiter
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -73,8 +77,33 @@ def bearer_token(request: Request) -> str:
 
 
 def authenticated(request: Request, session: DbSession, config: Config) -> Principal:
-    principal = authenticate_access_token(session, config, bearer_token(request))
+    token = bearer_token(request)
+    if token.startswith(api_tokens.TOKEN_PREFIX):
+        principal = _token_caller(request, session, token)
+    else:
+        principal = authenticate_access_token(session, config, token)
     request.state.principal = principal
+    return principal
+
+
+def _token_caller(request: Request, session: Session, raw: str) -> Principal:
+    """A personal access token: checked, then counted against its rate limits."""
+    ip = current_origin().ip
+    principal = api_tokens.authenticate(session, raw, ip)
+    assert principal.token_id is not None
+    limits = api_tokens.rate_limits(session, principal)
+    limiter: RateLimiter = request.app.state.rate_limiter
+    decision = limiter.hit(
+        str(principal.token_id), ((MINUTE, limits.per_minute), (HOUR, limits.per_hour))
+    )
+    call = TokenCall(principal.token_id, principal.organization_id, ip, decision)
+    setattr(request.state, STATE_KEY, call)
+    if call.throttled:
+        assert decision is not None
+        raise RateLimited(
+            "This access token sent too many requests; slow down.",
+            retry_after=decision.retry_after,
+        )
     return principal
 
 

@@ -91,6 +91,10 @@ def idempotency(
     return Idempotency(session, key.strip() if key else None, request.method, request.url.path)
 
 
+# For the OpenAPI document: a reused key answers 422, a retry racing the first one 409.
+idempotency.problem_statuses = (409, 422)  # type: ignore[attr-defined]
+
+
 IdempotencyGuard = Annotated[Idempotency, Depends(idempotency)]
 
 

@@ -82,6 +82,8 @@ def create_tax(
 
 @router.get("/taxes/{tax_id}", summary="One tax")
 def get_tax(tax_id: uuid.UUID, principal: TaxesReader, session: DbSession) -> schemas.TaxOut:
+    """A tax of the country template or the organization's own, with its rate,
+    accounts and whether documents may still use it."""
     return _one(session, taxes.get(session, tax_id))
 
 
@@ -159,6 +161,8 @@ def calculate(
 
 @router.get("/tax/settings", summary="How documents round their taxes")
 def get_tax_settings(principal: TaxesReader, session: DbSession) -> schemas.TaxSettingsOut:
+    """`line` (the default): each line's tax is rounded, then the lines are added up;
+    `document`: the exact taxes of all lines are added and rounded once per tax."""
     return schemas.TaxSettingsOut(rounding=documents.rounding_of(session))
 
 
@@ -166,6 +170,7 @@ def get_tax_settings(principal: TaxesReader, session: DbSession) -> schemas.TaxS
 def put_tax_settings(
     body: schemas.TaxSettingsIn, principal: TaxesWriter, session: DbSession
 ) -> schemas.TaxSettingsOut:
+    """Applies to documents computed from now on; issued ones keep their amounts."""
     documents.set_rounding(session, body.rounding)
     return schemas.TaxSettingsOut(rounding=documents.rounding_of(session))
 

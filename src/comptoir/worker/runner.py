@@ -35,6 +35,7 @@ TASK_MODULES = (
     "comptoir.worker.housekeeping",
     "comptoir.sales.tasks",
     "comptoir.notifications.tasks",
+    "comptoir.webhooks.tasks",
 )
 LEASE = timedelta(minutes=5)
 

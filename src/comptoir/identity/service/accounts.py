@@ -109,7 +109,8 @@ def register(session: Session, config: AuthConfig, data: Registration, *, kind: 
     session.add(user)
     session.flush()
     with as_organization(session, organization.id):
-        session.add(Membership(user_id=user.id, role=Role.OWNER.value))
+        membership = Membership(user_id=user.id, role=Role.OWNER.value)
+        session.add(membership)
         audit.set_actor(session, user.id, user.email)
         audit.record(
             session,
@@ -128,7 +129,12 @@ def register(session: Session, config: AuthConfig, data: Registration, *, kind: 
         outbox.emit(
             session,
             "member.joined",
-            {"user_id": str(user.id), "email": email, "role": Role.OWNER.value},
+            {
+                "id": str(membership.id),
+                "user_id": str(user.id),
+                "email": email,
+                "role": Role.OWNER.value,
+            },
         )
     send_verification(session, config, user)
     set_organization(session, organization.id)
@@ -389,6 +395,7 @@ def change_password(
     session: Session, principal: sessions.Principal, current: str, new_password: str
 ) -> None:
     """Change one's own password; other sessions end, this one stays."""
+    current_session_id = sessions.session_of(principal)
     user = session.get(User, principal.user_id)
     assert user is not None
     if not passwords.verify_password(user.password_hash, current):
@@ -397,7 +404,7 @@ def change_password(
         )
     _set_password(session, user, new_password, "auth.password_changed")
     sessions.revoke_all_sessions(session, user.id, "password_changed")
-    current_session = session.get(AuthSession, principal.session_id)
+    current_session = session.get(AuthSession, current_session_id)
     if current_session is not None:
         current_session.revoked_at = None
         current_session.revoked_reason = None

@@ -28,7 +28,7 @@ from comptoir.identity.service.tokens import (
 )
 from comptoir.kit import clock
 from comptoir.kit.context import current_origin
-from comptoir.kit.errors import NotFound, Unauthorized
+from comptoir.kit.errors import NotFound, PermissionDenied, Unauthorized
 from comptoir.kit.tenancy import all_tenants, set_organization
 
 
@@ -42,10 +42,23 @@ class Principal:
     organization_id: uuid.UUID
     role: Role
     scopes: frozenset[str]
-    session_id: uuid.UUID
+    # A signed-in session (log-in, browser), or a personal access token: exactly one is set.
+    session_id: uuid.UUID | None = None
+    token_id: uuid.UUID | None = None
 
     def can(self, scope: str) -> bool:
         return scope in self.scopes
+
+
+def session_of(principal: Principal) -> uuid.UUID:
+    """The caller's signed-in session; callers with a personal access token have none."""
+    if principal.session_id is None:
+        raise PermissionDenied(
+            "A personal access token belongs to one organization and has no session to end, "
+            "switch or keep: log in with a password for this.",
+            code="token_not_allowed",
+        )
+    return principal.session_id
 
 
 @dataclass(frozen=True)
@@ -252,9 +265,10 @@ def switch_web_organization(
 def _repoint_session(
     session: Session, principal: Principal, organization_id: uuid.UUID
 ) -> tuple[AuthSession, Organization]:
+    session_id = session_of(principal)
     if _membership(session, principal.user_id, organization_id) is None:
         raise NotFound("No such organization.")
-    auth_session = session.get(AuthSession, principal.session_id)
+    auth_session = session.get(AuthSession, session_id)
     user = session.get(User, principal.user_id)
     organization = session.get(Organization, organization_id)
     if auth_session is None or user is None or organization is None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from comptoir.audit import service as audit
 from comptoir.kit import clock
 from comptoir.kit.errors import Conflict, NotFound, ValidationFailed
+from comptoir.kit.pagination import Page, keyset_page
 from comptoir.ledger.models import Account, JournalEntry, JournalLine, Matching, MatchingLine
 
 
@@ -165,12 +166,17 @@ def unmatch(session: Session, matching_id: uuid.UUID) -> None:
 
 
 def list_matchings(
-    session: Session, *, account_id: uuid.UUID | None = None, limit: int = 200
-) -> list[Matching]:
-    query = select(Matching).order_by(Matching.created_at.desc())
+    session: Session,
+    *,
+    account_id: uuid.UUID | None = None,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> Page[Matching]:
+    """Newest first, a page at a time."""
+    query = select(Matching)
     if account_id:
         query = query.where(Matching.account_id == account_id)
-    return list(session.scalars(query.limit(limit)))
+    return keyset_page(session, query, Matching.id, limit=limit, cursor=cursor)
 
 
 def codes_of_lines(session: Session, line_ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, str]:

@@ -14,6 +14,7 @@ from comptoir.audit import service as audit
 from comptoir.kit.csvtext import read_records, read_rows
 from comptoir.kit.errors import FieldError, NotFound, ValidationFailed
 from comptoir.kit.money import from_minor, is_currency, round_to_minor
+from comptoir.kit.pagination import Page, sorted_keyset_page
 from comptoir.ledger.models import ExchangeRate
 
 RATE_PLACES = Decimal("0.000000000001")
@@ -80,10 +81,11 @@ class RateFilter:
     date_to: date | None = None
 
 
-def list_rates(session: Session, filters: RateFilter, *, limit: int = 200) -> list[ExchangeRate]:
-    query = select(ExchangeRate).order_by(
-        ExchangeRate.date.desc(), ExchangeRate.base, ExchangeRate.quote
-    )
+def list_rates(
+    session: Session, filters: RateFilter, *, limit: int | None = None, cursor: str | None = None
+) -> Page[ExchangeRate]:
+    """Newest date first, a page at a time."""
+    query = select(ExchangeRate)
     if filters.base:
         query = query.where(ExchangeRate.base == filters.base.upper())
     if filters.quote:
@@ -92,7 +94,15 @@ def list_rates(session: Session, filters: RateFilter, *, limit: int = 200) -> li
         query = query.where(ExchangeRate.date >= filters.date_from)
     if filters.date_to:
         query = query.where(ExchangeRate.date <= filters.date_to)
-    return list(session.scalars(query.limit(limit)))
+    return sorted_keyset_page(
+        session,
+        query,
+        ExchangeRate.date,
+        ExchangeRate.id,
+        descending=True,
+        limit=limit,
+        cursor=cursor,
+    )
 
 
 def _latest(session: Session, base: str, quote: str, on: date) -> Decimal | None:

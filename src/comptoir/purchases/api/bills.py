@@ -332,7 +332,12 @@ def reject_bill(
     return _detail(session, document)
 
 
-@router.post("/bills/{bill_id}/cancel", summary="Cancel a posted bill", tags=BILLS)
+@router.post(
+    "/bills/{bill_id}/cancel",
+    summary="Cancel a posted bill",
+    tags=BILLS,
+    response_model=schemas.BillOut,
+)
 def cancel_bill(
     bill_id: uuid.UUID,
     body: schemas.CancelIn,
@@ -441,6 +446,7 @@ def delete_supplier_credit_note(
     "/supplier-credit-notes/{supplier_credit_note_id}/post",
     summary="Post a supplier credit note",
     tags=CREDIT_NOTES,
+    response_model=schemas.BillOut,
 )
 def post_supplier_credit_note(
     supplier_credit_note_id: uuid.UUID,
@@ -464,6 +470,7 @@ def post_supplier_credit_note(
     "/supplier-credit-notes/{supplier_credit_note_id}/apply",
     summary="Apply a supplier credit note to bills",
     tags=CREDIT_NOTES,
+    response_model=schemas.BillOut,
 )
 def apply_supplier_credit_note(
     supplier_credit_note_id: uuid.UUID,

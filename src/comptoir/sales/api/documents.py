@@ -179,7 +179,12 @@ def delete_invoice(invoice_id: uuid.UUID, principal: InvoiceWriter, session: DbS
     documents.delete_draft(session, invoice_id, "invoice")
 
 
-@router.post("/invoices/{invoice_id}/issue", summary="Issue an invoice", tags=["invoices"])
+@router.post(
+    "/invoices/{invoice_id}/issue",
+    summary="Issue an invoice",
+    tags=["invoices"],
+    response_model=schemas.DocumentOut,
+)
 def issue_invoice(
     invoice_id: uuid.UUID, principal: InvoiceWriter, session: DbSession, guard: IdempotencyGuard
 ) -> Response:
@@ -200,6 +205,7 @@ def issue_invoice(
     "/invoices/{invoice_id}/cancel",
     summary="Cancel an invoice with a credit note",
     tags=["invoices"],
+    response_model=schemas.DocumentOut,
 )
 def cancel_invoice(
     invoice_id: uuid.UUID, principal: InvoiceWriter, session: DbSession, guard: IdempotencyGuard
@@ -233,6 +239,8 @@ def invoice_pdf(invoice_id: uuid.UUID, principal: InvoiceReader, session: DbSess
 def list_credit_notes(
     principal: CreditReader, session: DbSession, query: Listing
 ) -> schemas.DocumentPage:
+    """Filter by status, customer, issue-date range and text; sort; paginate with
+    `next_cursor`."""
     return _page(session, "credit_note", query)
 
 
@@ -265,6 +273,7 @@ def create_credit_note(
 def get_credit_note(
     credit_note_id: uuid.UUID, principal: CreditReader, session: DbSession
 ) -> schemas.DocumentOut:
+    """With its lines, tax breakdown, the invoice it credits and what it settled."""
     return detail(session, documents.get(session, credit_note_id, "credit_note"))
 
 
@@ -277,6 +286,8 @@ def update_credit_note(
     principal: CreditWriter,
     session: DbSession,
 ) -> schemas.DocumentOut:
+    """Only drafts change (409 `not_a_draft` otherwise). `lines`, when sent, replace all
+    the lines."""
     document = documents.update_draft(session, credit_note_id, "credit_note", draft_values(body))
     return detail(session, document)
 
@@ -290,11 +301,15 @@ def update_credit_note(
 def delete_credit_note(
     credit_note_id: uuid.UUID, principal: CreditWriter, session: DbSession
 ) -> None:
+    """Issued credit notes are never deleted (409): they are part of the books."""
     documents.delete_draft(session, credit_note_id, "credit_note")
 
 
 @router.post(
-    "/credit-notes/{credit_note_id}/issue", summary="Issue a credit note", tags=["credit notes"]
+    "/credit-notes/{credit_note_id}/issue",
+    summary="Issue a credit note",
+    tags=["credit notes"],
+    response_model=schemas.DocumentOut,
 )
 def issue_credit_note(
     credit_note_id: uuid.UUID,
@@ -317,19 +332,26 @@ def issue_credit_note(
     "/credit-notes/{credit_note_id}/apply",
     summary="Apply a credit note to an invoice",
     tags=["credit notes"],
+    response_model=schemas.DocumentOut,
 )
 def apply_credit_note(
     credit_note_id: uuid.UUID,
     body: schemas.ApplyCreditIn,
     principal: CreditWriter,
     session: DbSession,
-) -> schemas.DocumentOut:
+    guard: IdempotencyGuard,
+) -> Response:
     """Use what is left of an issued credit note to settle another open invoice of the
-    same customer and currency."""
-    document = documents.get(session, credit_note_id, "credit_note")
-    amount = parse_amount(body.amount, document.currency, "amount")
-    credit_notes.apply(session, document, body.invoice, amount, actor_id=principal.user_id)
-    return detail(session, document)
+    same customer and currency. Send `Idempotency-Key`: a retried request applies
+    nothing twice."""
+
+    def produce() -> schemas.DocumentOut:
+        document = documents.get(session, credit_note_id, "credit_note")
+        amount = parse_amount(body.amount, document.currency, "amount")
+        credit_notes.apply(session, document, body.invoice, amount, actor_id=principal.user_id)
+        return detail(session, document)
+
+    return guard.run(principal, body, produce)
 
 
 @router.get(
@@ -342,4 +364,6 @@ def apply_credit_note(
 def credit_note_pdf(
     credit_note_id: uuid.UUID, principal: CreditReader, session: DbSession
 ) -> Response:
+    """The stored PDF of an issued credit note (the very file that was sent), or a
+    draft's preview marked DRAFT."""
     return pdf_response(session, documents.get(session, credit_note_id, "credit_note"))

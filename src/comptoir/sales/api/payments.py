@@ -36,6 +36,8 @@ def list_payments(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
 ) -> schemas.PaymentPage:
+    """Newest first; filter by customer, direction (`in` received, `out` refunds) and
+    date range. Paginate with `next_cursor`."""
     page = payments.list_payments(
         session,
         payments.PaymentFilter(
@@ -76,6 +78,8 @@ def create_payment(
 
 @router.get("/payments/{payment_id}", summary="One payment", tags=["payments"])
 def get_payment(payment_id: uuid.UUID, principal: Reader, session: DbSession) -> schemas.PaymentOut:
+    """With its allocations to invoices or credit notes, what is still unallocated
+    (customer credit) and its journal entry."""
     payment = payments.get(session, payment_id)
     return payments_out(session, [payment])[0]
 
@@ -84,19 +88,29 @@ def get_payment(payment_id: uuid.UUID, principal: Reader, session: DbSession) ->
     "/payments/{payment_id}/allocate",
     summary="Allocate a payment's credit to invoices",
     tags=["payments"],
+    response_model=schemas.PaymentOut,
 )
 def allocate_payment(
-    payment_id: uuid.UUID, body: schemas.AllocateIn, principal: Writer, session: DbSession
-) -> schemas.PaymentOut:
-    """Settle open invoices of the same customer with what is still unallocated."""
-    payment = payments.allocate(
-        session,
-        payment_id,
-        [item.model_dump() for item in body.allocations],
-        on=body.date,
-        actor_id=principal.user_id,
-    )
-    return payments_out(session, [payment])[0]
+    payment_id: uuid.UUID,
+    body: schemas.AllocateIn,
+    principal: Writer,
+    session: DbSession,
+    guard: IdempotencyGuard,
+) -> Response:
+    """Settle open invoices of the same customer with what is still unallocated. Send
+    `Idempotency-Key`: a retried request allocates nothing twice."""
+
+    def produce() -> schemas.PaymentOut:
+        payment = payments.allocate(
+            session,
+            payment_id,
+            [item.model_dump() for item in body.allocations],
+            on=body.date,
+            actor_id=principal.user_id,
+        )
+        return payments_out(session, [payment])[0]
+
+    return guard.run(principal, body, produce)
 
 
 def _amounts(line: ageing.AgedLine) -> dict[str, str]:

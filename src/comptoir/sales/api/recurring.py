@@ -114,6 +114,8 @@ def create_recurring(
 def get_recurring(
     recurring_id: uuid.UUID, principal: Reader, session: DbSession
 ) -> schemas.RecurringOut:
+    """Its schedule and lines, the next invoice's date, how many invoices it made, and
+    why the last run failed when it did (which paused it)."""
     return _one(session, recurring.get(session, recurring_id))
 
 

@@ -13,6 +13,7 @@ from comptoir.kit.money import format_minor
 from comptoir.sales import schemas
 from comptoir.sales.service import settings
 from comptoir.server.deps import DbSession, require_scope
+from comptoir.server.openapi import file_responses, problem_responses
 
 router = APIRouter(prefix="/api/v1", tags=["sales settings"])
 
@@ -66,9 +67,10 @@ def update_settings(
     "/sales/settings/logo",
     summary="The logo printed on documents",
     response_class=Response,
-    responses={200: {"content": {"image/png": {}, "image/jpeg": {}}}},
+    responses=file_responses("image/png", "image/jpeg") | problem_responses(404),
 )
 def get_logo(principal: Reader, session: DbSession) -> Response:
+    """The image as uploaded (PNG or JPEG); 404 when none was set."""
     found = settings.get(session)
     if found.logo is None:
         raise NotFound("No logo yet.")
@@ -94,4 +96,5 @@ async def put_logo(
     summary="Remove the logo",
 )
 def delete_logo(principal: Writer, session: DbSession) -> None:
+    """Documents made from now on print without a logo; issued PDFs keep theirs."""
     settings.clear_logo(session)

@@ -92,7 +92,7 @@ def issue(
                 f"{format_minor(available, source.currency)} more.",
                 "exceeds_invoice",
             )
-    issuing.issue(session, credit_note, actor_id=actor_id)
+    issuing.issue(session, credit_note, actor_id=actor_id, announce=False)
     if source is not None and source.status in documents.OPEN_INVOICE:
         amount = min(credit_note.gross, documents.amount_due(source))
         if amount > 0:

@@ -45,9 +45,16 @@ def _check_chronology(session: Session, document: SalesDocument) -> None:
 
 
 def issue(
-    session: Session, document: SalesDocument, *, actor_id: uuid.UUID | None = None
+    session: Session,
+    document: SalesDocument,
+    *,
+    actor_id: uuid.UUID | None = None,
+    announce: bool = True,
 ) -> SalesDocument:
-    """Issue a draft invoice or credit note (see the module's docstring)."""
+    """Issue a draft invoice or credit note (see the module's docstring).
+
+    ``announce=False`` leaves the ``<kind>.issued`` event to the caller, which emits it
+    once it has finished (a credit note first settles its invoice)."""
     documents.require_draft(document)
     kind = document.kind
     lines = documents.lines_of(session, document.id)
@@ -91,5 +98,6 @@ def issue(
         target_id=document.id,
         after={"number": document.number, "gross": document.gross},
     )
-    outbox.emit(session, f"{kind}.issued", documents.payload(document))
+    if announce:
+        outbox.emit(session, f"{kind}.issued", documents.payload(document))
     return document
