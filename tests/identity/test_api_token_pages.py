@@ -3,6 +3,7 @@ and the tokens they make used against the API."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import uuid
 from datetime import timedelta
@@ -10,9 +11,11 @@ from html import unescape
 
 from fastapi.testclient import TestClient
 
+from comptoir.identity.models import ApiToken
 from comptoir.identity.service import api_tokens
 from comptoir.kit import clock
 from comptoir.kit.db import Database
+from comptoir.kit.tenancy import set_organization
 from tests.conftest import Account
 from tests.identity.test_members import accept_new, invite
 from tests.parties.test_pages import web_login
@@ -274,3 +277,31 @@ def test_roles_without_the_scope_and_other_ids(client: TestClient, owner: Accoun
     assert response.status_code == 403
     assert client.get(f"/settings/api/tokens/{uuid.uuid4()}").status_code == 404
     assert client.get("/settings/api/tokens/not-an-id").status_code == 404
+
+
+def test_a_regenerated_secret_is_shown_behind_200_newer_tokens(
+    client: TestClient, owner: Account, database: Database
+) -> None:
+    csrf = web_login(client, owner)
+    old, token_id = _create(client, csrf)
+    with database.unit_of_work() as session:
+        set_organization(session, uuid.UUID(owner.organization_id))
+        session.add_all(
+            ApiToken(
+                user_id=uuid.UUID(owner.user_id),
+                name=f"Newer {n}",
+                prefix=f"cpt_newer{n:03}",
+                token_hash=hashlib.sha256(f"newer-{n}".encode()).hexdigest(),
+                scopes=["invoices:read"],
+                ip_allowlist=[],
+            )
+            for n in range(200)
+        )
+    response = client.post(f"/settings/api/tokens/{token_id}/regenerate", data={"csrf_token": csrf})
+    assert response.status_code == 200
+    [new] = set(TOKEN.findall(response.text))
+    assert new != old
+    assert (
+        client.get("/api/v1/invoices", headers={"Authorization": f"Bearer {new}"}).status_code
+        == 200
+    )

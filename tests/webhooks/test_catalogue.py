@@ -55,7 +55,7 @@ def test_every_declared_event_is_catalogued_and_described() -> None:
         assert kind.description.endswith("."), kind.name
         assert kind.sample, kind.name
     internal = {kind.name for kind in wiring.EVENT_TYPES if not kind.public}
-    assert internal == {"approval_rules.changed", "webhook_endpoint.disabled"}
+    assert internal == {"approval_rules.changed", "webhook_endpoint.disabled", "webhook.test"}
 
 
 def test_the_webhooks_guide_lists_every_public_event() -> None:

@@ -17,7 +17,7 @@ from comptoir.kit import clock
 from comptoir.kit.db import Database
 from comptoir.kit.settings import Settings
 from comptoir.kit.tenancy import all_tenants
-from comptoir.webhooks.models import WebhookEndpoint
+from comptoir.webhooks.models import WebhookDelivery, WebhookEndpoint
 from comptoir.webhooks.service import messages
 from comptoir.worker import registry
 from comptoir.worker.runner import Worker
@@ -33,6 +33,7 @@ from tests.webhooks.conftest import (
     emit,
     endpoint_row,
 )
+from tests.webhooks.endpoint_helpers import add_delivery, delivery_row
 from tests.webhooks.receiver import Answer, Receiver
 
 
@@ -380,8 +381,8 @@ def test_bodies_over_256_kb_carry_ids_only(
 
 @pytest.mark.parametrize(
     ("before", "answer", "status"),
-    [("failed", 200, "succeeded"), ("failed", 500, "failed"), ("pending", 500, "failed")],
-    ids=["failed-then-success", "failed-then-failure", "pending-then-failure"],
+    [("failed", 200, "succeeded"), ("failed", 500, "failed"), ("pending", 200, "succeeded")],
+    ids=["failed-then-success", "failed-then-failure", "pending-then-success"],
 )
 def test_a_manual_retry_is_one_attempt(
     client: TestClient,
@@ -413,9 +414,85 @@ def test_a_manual_retry_is_one_attempt(
     assert attempts(database)[-1].trigger == "manual"
     assert len({r.webhook_id for r in receiver.received}) == 1
     assert all(r.verified for r in receiver.received)
-    # One attempt: the schedule does not resume after it.
+    # One attempt: an ended schedule does not resume after it.
     _run(hook_worker, timedelta(days=3))
     assert len(receiver.received) == failures + 1
+
+
+def test_a_failed_manual_retry_gives_the_delivery_back_to_its_schedule(
+    client: TestClient, database: Database, hook_worker: Worker, owner: Account, receiver: Receiver
+) -> None:
+    hook_worker.drain()
+    endpoint_id = _listen(receiver, database, owner)
+    receiver.default = Answer(500)
+    emit(database, owner.organization_id)
+    _run(hook_worker)
+    _run(hook_worker, timedelta(seconds=6))
+    [delivery] = deliveries(database)
+    assert (delivery.status, delivery.attempts) == ("pending", 2)
+    planned = delivery.next_attempt_at
+    assert planned is not None and planned > clock.now() + timedelta(seconds=250)
+    retried = client.post(
+        f"/api/v1/webhooks/{endpoint_id}/deliveries/{delivery.id}/retry", headers=owner.headers
+    )
+    assert retried.status_code == 202, retried.text
+    hook_worker.drain()
+    [delivery] = deliveries(database)
+    assert (delivery.status, delivery.attempts) == ("pending", 3)
+    assert delivery.next_attempt_at == planned
+    assert [a.trigger for a in attempts(database)] == ["schedule", "schedule", "manual"]
+    # Not before the planned time, then the schedule goes on where it was: its third
+    # attempt waits the third delay (1800 s), its fourth and last ends it.
+    _run(hook_worker, planned - clock.now() - timedelta(seconds=1))
+    assert len(receiver.received) == 3
+    _run(hook_worker, planned - clock.now() + timedelta(seconds=1))
+    [delivery] = deliveries(database)
+    assert (delivery.status, delivery.attempts) == ("pending", 4)
+    assert delivery.next_attempt_at is not None
+    assert delivery.next_attempt_at >= planned + timedelta(seconds=1800)
+    _run(hook_worker, delivery.next_attempt_at - clock.now() + timedelta(seconds=1))
+    [delivery] = deliveries(database)
+    assert (delivery.status, delivery.attempts, delivery.next_attempt_at) == ("failed", 5, None)
+    assert len(receiver.received) == 5
+
+
+@pytest.mark.parametrize(
+    ("lease", "status_code"),
+    [(timedelta(minutes=-1), 202), (timedelta(minutes=1), 409)],
+    ids=["lease-over", "lease-running"],
+)
+def test_a_delivery_left_delivering_can_be_retried_once_its_lease_is_over(
+    client: TestClient,
+    database: Database,
+    hook_worker: Worker,
+    owner: Account,
+    receiver: Receiver,
+    lease: timedelta,
+    status_code: int,
+) -> None:
+    hook_worker.drain()
+    endpoint_id = _listen(receiver, database, owner)
+    delivery_id = add_delivery(database, owner, str(endpoint_id), status="delivering")
+    with database.unit_of_work() as session, all_tenants(session):
+        session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id == uuid.UUID(delivery_id))
+            .values(locked_until=clock.now() + lease)
+        )
+    retried = client.post(
+        f"/api/v1/webhooks/{endpoint_id}/deliveries/{delivery_id}/retry", headers=owner.headers
+    )
+    assert retried.status_code == status_code, retried.text
+    if status_code == 409:
+        assert retried.json()["code"] == "delivery_in_progress"
+        assert delivery_row(database, owner, delivery_id).status == "delivering"
+        return
+    row = delivery_row(database, owner, delivery_id)
+    assert row.status == "pending" and row.retry_requested_at is not None
+    hook_worker.drain()
+    assert delivery_row(database, owner, delivery_id).status == "succeeded"
+    assert [a.trigger for a in attempts(database)] == ["manual"]
+    assert len(receiver.received) == 1
 
 
 def test_the_log_keeps_30_days(

@@ -30,6 +30,8 @@ orgs = APIRouter(prefix="/api/v1", tags=["organizations"])
 team = APIRouter(prefix="/api/v1", tags=["members"])
 
 SignedInUser = Annotated[Principal, require_login()]
+# Also a personal access token: it sees only its own organization.
+SignedInOrToken = Annotated[Principal, require_login(tokens=True)]
 
 
 def user_out(user: User) -> schemas.UserOut:
@@ -132,11 +134,18 @@ def logout(principal: SignedInUser, session: DbSession) -> Response:
 
 
 @auth.get("/me", summary="Who am I")
-def me(principal: SignedInUser, session: DbSession) -> schemas.MeResponse:
+def me(principal: SignedInOrToken, session: DbSession) -> schemas.MeResponse:
     """The signed-in user, the current organization, your role and scopes in it, and the
-    other organizations you belong to (switch with `POST /api/v1/auth/switch-organization`)."""
+    other organizations you belong to (switch with `POST /api/v1/auth/switch-organization`).
+    With a personal access token, `organizations` names the token's organization only."""
     user = accounts.user_by_id(session, principal.user_id)
     assert user is not None
+    # A token acts in one organization: the member's others are none of its business.
+    memberships = [
+        (o, r)
+        for o, r in organizations.organizations_of(session, principal.user_id)
+        if principal.token_id is None or o.id == principal.organization_id
+    ]
     return schemas.MeResponse(
         user=user_out(user),
         organization=org_out(organizations.get_current(session)),
@@ -144,7 +153,7 @@ def me(principal: SignedInUser, session: DbSession) -> schemas.MeResponse:
         scopes=sorted(principal.scopes),
         organizations=[
             schemas.OrganizationSummary(id=o.id, legal_name=o.legal_name, role=Role(r))
-            for o, r in organizations.organizations_of(session, principal.user_id)
+            for o, r in memberships
         ],
     )
 
@@ -153,7 +162,8 @@ def me(principal: SignedInUser, session: DbSession) -> schemas.MeResponse:
 def update_me(
     body: schemas.ProfileUpdate, principal: SignedInUser, session: DbSession
 ) -> schemas.UserOut:
-    """Your display name, shown to the other members and in the audit log."""
+    """Your display name, shown to the other members and in the audit log. A personal
+    access token gets 403 `token_not_allowed`."""
     return user_out(accounts.rename(session, principal.user_id, body.name))
 
 
@@ -193,7 +203,7 @@ def verify_email(body: schemas.TokenRequest, session: DbSession) -> schemas.User
 )
 def resend_verification(principal: SignedInUser, session: DbSession, config: Config) -> Response:
     """Always 202 with an empty body: nothing is sent once the address is confirmed, nor
-    after five links within the hour."""
+    after five links within the hour. A personal access token gets 403 `token_not_allowed`."""
     user = accounts.user_by_id(session, principal.user_id)
     assert user is not None
     accounts.send_verification(session, config, user)
@@ -267,7 +277,8 @@ def update_organization(
 def list_my_organizations(
     principal: SignedInUser, session: DbSession
 ) -> list[schemas.OrganizationSummary]:
-    """Every organization where you have a membership, with your role in each."""
+    """Every organization where you have a membership, with your role in each. A personal
+    access token gets 403 `token_not_allowed` (`GET /api/v1/auth/me` names its own)."""
     return [
         schemas.OrganizationSummary(id=o.id, legal_name=o.legal_name, role=Role(r))
         for o, r in organizations.organizations_of(session, principal.user_id)
@@ -280,7 +291,8 @@ def list_my_organizations(
 def create_organization(
     body: schemas.OrganizationCreate, principal: SignedInUser, session: DbSession
 ) -> schemas.OrganizationOut:
-    """You become its owner; switch to it with `/auth/switch-organization`."""
+    """You become its owner; switch to it with `/auth/switch-organization`. A personal
+    access token gets 403 `token_not_allowed`."""
     return org_out(
         organizations.create_for_user(
             session,

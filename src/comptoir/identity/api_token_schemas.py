@@ -120,6 +120,10 @@ class ScopeOut(BaseModel):
     description: str = Field(examples=["Create and change invoices"])
 
 
+class ScopeList(BaseModel):
+    items: list[ScopeOut] = Field(description="Every scope, in the vocabulary's order.")
+
+
 class UsageDayOut(BaseModel):
     day: date = Field(examples=["2026-11-21"])
     requests: int = Field(examples=[1250])

@@ -16,7 +16,7 @@ from fastapi import Request, Response
 from comptoir.identity.roles import ADMIN_ROLES
 from comptoir.identity.service import api_tokens
 from comptoir.kit import clock
-from comptoir.kit.errors import DomainError, FieldError, ValidationFailed
+from comptoir.kit.errors import DomainError, FieldError, NotFound, ValidationFailed
 from comptoir.kit.scopes import RESOURCES, SCOPES
 from comptoir.web.websession import (
     CurrentVisitor,
@@ -144,7 +144,11 @@ def _tokens_page(
     new_secret = _take_new_secret(request)
     shown = None
     if new_secret is not None:
-        shown = next((owned for owned in tokens.items if owned.token.id == new_secret[0]), None)
+        # By id: a regenerated old token may be far down the list, or on another page.
+        try:
+            shown = api_tokens.get(session, visitor.principal, new_secret[0])
+        except NotFound:
+            shown = None
     limits = api_tokens.organization_limits(session)
     form = form or _blank_form()
     limits_form = limits_form or FormState(

@@ -18,7 +18,9 @@ from comptoir.server.openapi import problem_responses
 router = APIRouter(prefix="/api/v1/api-tokens", tags=["api tokens"])
 
 Reader = Annotated[Principal, require_scope("api_tokens:read")]
-Writer = Annotated[Principal, require_scope("api_tokens:write")]
+# Tokens are managed from a log-in session only: a token could otherwise regenerate a broader
+# sibling and read its secret, or mint children free of its own expiry and allowlist.
+Writer = Annotated[Principal, require_scope("api_tokens:write", tokens=False)]
 
 
 def token_out(owned: api_tokens.OwnedToken) -> schemas.ApiTokenOut:
@@ -49,10 +51,12 @@ def secret_out(owned: api_tokens.OwnedToken, raw: str) -> schemas.ApiTokenSecret
 
 
 @router.get("/scopes", summary="Scopes a token can carry")
-def list_scopes(principal: Annotated[Principal, require_login()]) -> list[schemas.ScopeOut]:
+def list_scopes(principal: Annotated[Principal, require_login(tokens=True)]) -> schemas.ScopeList:
     """Every scope of the `<resource>:read|write` vocabulary, with what it allows. A token
     can carry the scopes its creator holds (see `scopes` in `GET /api/v1/auth/me`)."""
-    return [schemas.ScopeOut(scope=scope, description=text) for scope, text in SCOPES.items()]
+    return schemas.ScopeList(
+        items=[schemas.ScopeOut(scope=scope, description=text) for scope, text in SCOPES.items()]
+    )
 
 
 @router.get("/limits", summary="The organization's API rate limits")
@@ -68,11 +72,12 @@ def get_limits(principal: Reader, session: DbSession) -> schemas.ApiLimits:
 @router.put("/limits", summary="Change the organization's API rate limits")
 def put_limits(
     body: schemas.ApiLimits,
-    principal: Annotated[Principal, require_scope("organization:write")],
+    principal: Annotated[Principal, require_scope("organization:write", tokens=False)],
     session: DbSession,
 ) -> schemas.ApiLimits:
     """Per minute 1 to 100,000, per hour 1 to 10,000,000, and no more per minute than per
-    hour. Applies to the next request of every token; a token's own lower limits stay."""
+    hour. Applies to the next request of every token; a token's own lower limits stay.
+    From a log-in session only: a personal access token gets 403 `token_not_allowed`."""
     limits = api_tokens.set_organization_limits(
         session, body.requests_per_minute, body.requests_per_hour
     )
@@ -110,6 +115,8 @@ def create_token(
     The token acts as you, with the scopes chosen, never more than you hold yourself: 422
     on `scopes` naming any unknown scope or one you lack. At each request it is also held to
     your role of the moment (a demotion shrinks your tokens).
+
+    From a log-in session only: a personal access token gets 403 `token_not_allowed`.
     """
     token, raw = api_tokens.create(
         session,
@@ -133,7 +140,8 @@ def get_token(token_id: uuid.UUID, principal: Reader, session: DbSession) -> sch
 @router.post("/{token_id}/revoke", summary="Revoke an access token")
 def revoke_token(token_id: uuid.UUID, principal: Writer, session: DbSession) -> schemas.ApiTokenOut:
     """The token stops working at once (401 `token_revoked`). Your own tokens; owners and
-    administrators may revoke any member's. Revoking again changes nothing."""
+    administrators may revoke any member's. Revoking again changes nothing. From a log-in
+    session only: a personal access token gets 403 `token_not_allowed`."""
     return token_out(api_tokens.revoke(session, principal, token_id))
 
 
@@ -146,8 +154,9 @@ def regenerate_token(
     token_id: uuid.UUID, principal: Writer, session: DbSession
 ) -> schemas.ApiTokenSecret:
     """A new secret for the same token and settings, shown this once; the old secret stops
-    working at once. Only the token's owner may do it (403 `not_token_owner`); a revoked or
-    expired token cannot be regenerated (409 `token_revoked`, `token_expired`)."""
+    working at once. Only the token's owner may do it (403 `not_token_owner`), from a log-in
+    session (a personal access token gets 403 `token_not_allowed`); a revoked or expired
+    token cannot be regenerated (409 `token_revoked`, `token_expired`)."""
     owned, raw = api_tokens.regenerate(session, principal, token_id)
     return secret_out(owned, raw)
 

@@ -32,7 +32,9 @@ class Settings(BaseSettings):
     web_session_days: int = Field(default=14, ge=1, le=365)
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     trusted_proxies: bool = Field(
-        default=False, description="Take the client IP from X-Forwarded-For (behind a proxy)."
+        default=False,
+        description="Take the client IP from the right-most X-Forwarded-For entry, the one the "
+        "single proxy in front appended.",
     )
 
     smtp_host: str | None = None

@@ -551,7 +551,9 @@ def rate_out(rate: ExchangeRate) -> schemas.RateOut:
 
 
 @router.get("/currencies", summary="ISO 4217 currencies", tags=["currencies"])
-def list_currencies(principal: Annotated[Principal, require_login()]) -> list[schemas.CurrencyOut]:
+def list_currencies(
+    principal: Annotated[Principal, require_login(tokens=True)],
+) -> list[schemas.CurrencyOut]:
     """Every ISO 4217 currency with its English name and number of decimal digits: a
     fixed catalogue, not paginated."""
     return [

@@ -107,22 +107,43 @@ def _token_caller(request: Request, session: Session, raw: str) -> Principal:
     return principal
 
 
-def require_login() -> Any:
-    """Any signed-in caller, whatever their role (``/auth/me`` and the like)."""
+def _refuse_token(principal: Principal, what: str) -> None:
+    if principal.token_id is not None:
+        raise PermissionDenied(
+            f"A personal access token cannot {what}: log in with a password for this.",
+            code="token_not_allowed",
+        )
+
+
+def require_login(*, tokens: bool = False) -> Any:
+    """Any signed-in caller, whatever their role: routes about the member rather than one
+    organization's books (``/auth/me``, creating an organization, ...).
+
+    No scope guards these, so a personal access token, however narrow, is refused
+    (403 ``token_not_allowed``); ``tokens=True`` lets tokens into a read that shows only
+    the token's own organization or the application's catalogues."""
 
     def dependency(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+        if not tokens:
+            _refuse_token(principal, "act on your account")
         return principal
 
     dependency.required_scope = "*"  # type: ignore[attr-defined]
     return Depends(dependency)
 
 
-def require_scope(scope: str) -> Any:
-    """The guard on every route: the caller's role or token must grant ``scope``."""
+def require_scope(scope: str, *, tokens: bool = True) -> Any:
+    """The guard on every route: the caller's role or token must grant ``scope``.
+
+    ``tokens=False`` refuses personal access tokens whatever their scopes (403
+    ``token_not_allowed``): a token may not manage tokens, or it could hand itself a
+    sibling's broader secret or children without its own expiry and allowlist."""
     if not is_scope(scope):
         raise ValueError(f"unknown scope {scope!r}")
 
     def dependency(principal: Annotated[Principal, Depends(authenticated)]) -> Principal:
+        if not tokens:
+            _refuse_token(principal, "do this")
         if not principal.can(scope):
             raise PermissionDenied(
                 f"Your role does not allow this ({scope}).", code="insufficient_scope"

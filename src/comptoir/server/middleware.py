@@ -49,6 +49,19 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return None
 
 
+def _forwarded_client(scope: Scope) -> str | None:
+    """The address the one trusted proxy saw: the right-most ``X-Forwarded-For`` entry, the
+    one it appended. Entries to its left, and header lines before its own, came from the
+    client, who can write anything there."""
+    entries = [
+        entry.strip()
+        for key, value in scope.get("headers", [])
+        if key == b"x-forwarded-for"
+        for entry in value.decode("latin-1").split(",")
+    ]
+    return entries[-1][:45] if entries and entries[-1] else None
+
+
 class RequestContextMiddleware:
     """Gives every request an id, records where it came from, and adds response headers."""
 
@@ -65,9 +78,7 @@ class RequestContextMiddleware:
         client = scope.get("client")
         ip = client[0] if client else None
         if self.trusted_proxies:
-            forwarded = _header(scope, b"x-forwarded-for")
-            if forwarded:
-                ip = forwarded.split(",")[0].strip()[:45]
+            ip = _forwarded_client(scope) or ip
         token = set_origin(Origin(request_id, ip, (_header(scope, b"user-agent") or "")[:400]))
         started = time.perf_counter()
         status_holder: dict[str, int] = {"status": 500}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
@@ -233,9 +233,7 @@ def endpoint_stats(
     endpoint_id: uuid.UUID,
     principal: Reader,
     session: DbSession,
-    period: Annotated[
-        Literal["24h", "7d", "30d"], Query(description="The last 24 hours, 7 or 30 days")
-    ] = "24h",
+    period: Annotated[log.Period, Query(description="The last 24 hours, 7 or 30 days")] = "24h",
 ) -> schemas.StatsOut:
     """Over the period: attempts, successes (2xx answers) and the success rate in percent,
     latency (average, median and 95th percentile, in milliseconds), deliveries created by

@@ -8,11 +8,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from comptoir.webhooks.service import log
+
 ENDPOINT_ID = "01939d2f-d0dd-77ee-d8ff-590011aa522b"
 DELIVERY_ID = "01939d30-1a2b-7c3d-8e4f-5a6b7c8d9e0f"
 EXAMPLE_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw4bXx1B2c3dE="  # noqa: S105 - an example
 URL = "https://hooks.example.com/comptoir"
-DeliveryStatus = Literal["pending", "delivering", "succeeded", "failed"]
+DeliveryStatus = log.DeliveryStatus
 ENDPOINT_EXAMPLE: dict[str, Any] = {
     "id": ENDPOINT_ID,
     "url": URL,
@@ -270,7 +272,7 @@ class StatsOut(BaseModel):
         }
     )
 
-    period: Literal["24h", "7d", "30d"]
+    period: log.Period
     since: datetime
     until: datetime
     attempts: int = Field(description="Attempts started in the period")

@@ -72,7 +72,7 @@ class Row:
     """An endpoint of the list with its last day's success rate."""
 
     endpoint: WebhookEndpoint
-    stats: log.Stats
+    stats: log.Rate
 
 
 @dataclass(frozen=True)
@@ -158,7 +158,8 @@ def _list_page(
     ticked: Sequence[str] = (),
 ) -> Response:
     page = endpoints.list_endpoints(session, limit=endpoints.MAX_ENDPOINTS, cursor=None)
-    rows = [Row(endpoint, log.stats(session, endpoint.id, "24h")) for endpoint in page.items]
+    rates = log.success_rates(session, [endpoint.id for endpoint in page.items], "24h")
+    rows = [Row(endpoint, rates[endpoint.id]) for endpoint in page.items]
     form = form or _form_of(None)
     return render(
         request,

@@ -158,10 +158,13 @@ def _check_expiry(expires_at: datetime | None, errors: list[FieldError]) -> date
     now = clock.now()
     if moment <= now:
         errors.append(FieldError("expires_at", "Choose a moment in the future.", "in_the_past"))
-    elif moment > now + MAX_LIFETIME:
+        return None
+    if moment > now + MAX_LIFETIME:
+        # Before converting: the first and last moments of the calendar have no UTC twin.
         errors.append(
             FieldError("expires_at", "A token can live at most 5 years.", "too_far_ahead")
         )
+        return None
     return moment.astimezone(UTC)
 
 
@@ -201,6 +204,17 @@ def _check_limit(
     return value
 
 
+def _check_minute_within_hour(
+    per_minute: int | None, per_hour: int | None, errors: list[FieldError]
+) -> None:
+    if per_minute is not None and per_hour is not None and per_minute > per_hour:
+        errors.append(
+            FieldError(
+                "requests_per_minute", "Cannot exceed the hourly limit.", "above_hourly_limit"
+            )
+        )
+
+
 def _organization(session: Session) -> Organization:
     organization = session.get(Organization, require_organization(session))
     if organization is None:
@@ -236,12 +250,7 @@ def create(
     per_hour = _check_limit(
         "requests_per_hour", requests_per_hour, organization.api_requests_per_hour, errors
     )
-    if per_minute is not None and per_hour is not None and per_minute > per_hour:
-        errors.append(
-            FieldError(
-                "requests_per_minute", "Cannot exceed the hourly limit.", "above_hourly_limit"
-            )
-        )
+    _check_minute_within_hour(per_minute, per_hour, errors)
     if errors:
         raise ValidationFailed(errors)
     raw, prefix, digest = _new_secret()
@@ -430,7 +439,7 @@ def organization_limits(session: Session) -> Limits:
 
 def set_organization_limits(session: Session, per_minute: int, per_hour: int) -> Limits:
     """What each token may send unless it sets lower limits of its own."""
-    errors = []
+    errors: list[FieldError] = []
     if not 1 <= per_minute <= MAX_PER_MINUTE:
         errors.append(
             FieldError(
@@ -443,12 +452,7 @@ def set_organization_limits(session: Session, per_minute: int, per_hour: int) ->
                 "requests_per_hour", f"Must be between 1 and {MAX_PER_HOUR}.", "out_of_range"
             )
         )
-    if not errors and per_minute > per_hour:
-        errors.append(
-            FieldError(
-                "requests_per_minute", "Cannot exceed the hourly limit.", "above_hourly_limit"
-            )
-        )
+    _check_minute_within_hour(per_minute, per_hour, errors)
     if errors:
         raise ValidationFailed(errors)
     organization = _organization(session)
@@ -500,16 +504,15 @@ def authenticate(session: Session, raw: str, ip: str | None) -> Principal:
         )
     with all_tenants(session):
         row = session.execute(
-            select(User, Membership.role, Organization)
+            select(User, Membership.role)
             .join(Membership, Membership.user_id == User.id)
-            .join(Organization, Organization.id == Membership.organization_id)
             .where(User.id == token.user_id, Membership.organization_id == token.organization_id)
         ).first()
     if row is None:
         raise Unauthorized(
             "The token's owner is no longer a member of this organization.", code="not_a_member"
         )
-    user, role_name, _organization_row = row
+    user, role_name = row
     if not user.is_active:
         raise Unauthorized("This account is disabled.", code="account_disabled")
     role = Role(role_name)

@@ -19,7 +19,7 @@ from comptoir.kit.settings import Settings
 from comptoir.outbox import catalog
 from comptoir.webhooks import events
 from comptoir.webhooks.models import WebhookDelivery, WebhookEndpoint
-from comptoir.webhooks.service import messages, targets
+from comptoir.webhooks.service import messages, signing, targets
 
 MAX_DESCRIPTION = 500
 # Every endpoint costs a delivery per event: a bound keeps one organization's fan-out sane.
@@ -212,10 +212,10 @@ def rotate_secret(session: Session, endpoint_id: uuid.UUID) -> WebhookEndpoint:
 
 def previous_secret(endpoint: WebhookEndpoint) -> str | None:
     """The old secret while it still signs, else None."""
-    expires = endpoint.previous_secret_expires_at
-    if endpoint.previous_secret is None or expires is None or expires <= clock.now():
-        return None
-    return endpoint.previous_secret
+    secrets = signing.signing_secrets(
+        endpoint.secret, endpoint.previous_secret, endpoint.previous_secret_expires_at
+    )
+    return secrets[1] if len(secrets) > 1 else None
 
 
 def send_test(session: Session, endpoint_id: uuid.UUID) -> WebhookDelivery:
@@ -227,10 +227,12 @@ def send_test(session: Session, endpoint_id: uuid.UUID) -> WebhookDelivery:
             code="endpoint_disabled",
         )
     data = {"message": TEST_MESSAGE, "endpoint_id": str(endpoint.id)}
-    delivery = messages.new_delivery(
-        endpoint, event_type=events.TEST, text=messages.body(events.TEST, clock.now(), data)
+    now = clock.now()
+    delivery = WebhookDelivery(
+        **messages.delivery_row(
+            endpoint, event_type=events.TEST, text=messages.body(events.TEST, now, data), now=now
+        )
     )
-    delivery.next_attempt_at = clock.now()
     session.add(delivery)
     session.flush()
     audit.record(

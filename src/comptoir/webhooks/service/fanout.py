@@ -11,7 +11,6 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from comptoir.kit import clock
-from comptoir.kit.ids import new_id
 from comptoir.outbox import catalog
 from comptoir.outbox.models import OutboxEvent
 from comptoir.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -49,19 +48,9 @@ def fan_out(session: Session, events: list[OutboxEvent]) -> None:
                 continue
             text = text or messages.body(event.type, event.occurred_at, event.payload)
             rows.append(
-                {
-                    "id": new_id(),
-                    "organization_id": event.organization_id,
-                    "endpoint_id": endpoint.id,
-                    "event_id": event.id,
-                    "event_type": event.type,
-                    "body": text,
-                    "status": "pending",
-                    "attempts": 0,
-                    # The sender adds the first delay of the schedule, if any.
-                    "next_attempt_at": now,
-                    "created_at": now,
-                }
+                messages.delivery_row(
+                    endpoint, event_type=event.type, text=text, now=now, event_id=event.id
+                )
             )
     if rows:
         session.execute(insert(WebhookDelivery), rows)

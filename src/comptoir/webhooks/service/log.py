@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal, get_args
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,12 +22,12 @@ from comptoir.kit.pagination import Page, keyset_page
 from comptoir.webhooks.models import WebhookAttempt, WebhookDelivery
 from comptoir.webhooks.service import endpoints
 
-STATUSES = ("pending", "delivering", "succeeded", "failed")
-PERIODS: dict[str, timedelta] = {
-    "24h": timedelta(hours=24),
-    "7d": timedelta(days=7),
-    "30d": timedelta(days=30),
-}
+DeliveryStatus = Literal["pending", "delivering", "succeeded", "failed"]
+Period = Literal["24h", "7d", "30d"]
+STATUSES: tuple[str, ...] = get_args(DeliveryStatus)
+PERIODS: dict[str, timedelta] = dict(
+    zip(get_args(Period), (timedelta(hours=24), timedelta(days=7), timedelta(days=30)), strict=True)
+)
 MAX_EVENT_TYPE = 80
 
 
@@ -90,11 +90,19 @@ def get_delivery(
 
 
 def retry(session: Session, endpoint_id: uuid.UUID, delivery_id: uuid.UUID) -> WebhookDelivery:
-    """Make any delivery due now, marked as a manual retry: the sender makes one attempt
-    (trigger ``manual``) and the schedule does not resume after it."""
+    """Make any delivery due now, marked as a manual retry: the sender makes one extra
+    attempt (trigger ``manual``). If it fails, a delivery whose automatic schedule had not
+    ended goes back to it (its next automatic attempt when it would have been); one whose
+    schedule had ended is failed again.
+
+    A delivery ``delivering`` past its lease was left by a worker that stopped: it may be
+    retried like any other."""
     endpoint = endpoints.get(session, endpoint_id)
     delivery = get_delivery(session, endpoint_id, delivery_id, for_update=True)
-    if delivery.status == "delivering":
+    now = clock.now()
+    if delivery.status == "delivering" and (
+        delivery.locked_until is None or delivery.locked_until >= now
+    ):
         raise Conflict(
             "This delivery is being sent right now; retry once the attempt is logged.",
             code="delivery_in_progress",
@@ -104,7 +112,6 @@ def retry(session: Session, endpoint_id: uuid.UUID, delivery_id: uuid.UUID) -> W
             "This endpoint is disabled: enable it to retry its deliveries.",
             code="endpoint_disabled",
         )
-    now = clock.now()
     before = delivery.status
     delivery.retry_requested_at = now
     delivery.next_attempt_at = now
@@ -139,32 +146,64 @@ class Stats:
     last_failure_at: datetime | None
 
 
-def _percentile(ordered: Sequence[int], fraction: float) -> int:
-    """Nearest rank: the smallest value with at least ``fraction`` of them at or below it."""
-    rank = max(1, math.ceil(fraction * len(ordered)))
-    return ordered[rank - 1]
-
-
-def _succeeded(status: int | None) -> bool:
-    return status is not None and 200 <= status < 300
-
-
-def stats(session: Session, endpoint_id: uuid.UUID, period: str) -> Stats:
-    """Attempts started and deliveries created in the period. Figures are computed here from
-    the period's rows (one small tuple each), which a month of one endpoint's log keeps cheap;
-    the last success and failure look at the whole log."""
-    endpoints.get(session, endpoint_id)
+def _since(period: str) -> tuple[datetime, datetime]:
     if period not in PERIODS:
         raise ValidationFailed.single("period", f"One of {', '.join(PERIODS)}.", "invalid_choice")
     until = clock.now()
-    since = until - PERIODS[period]
-    rows = session.execute(
-        select(WebhookAttempt.response_status, WebhookAttempt.duration_ms).where(
-            WebhookAttempt.endpoint_id == endpoint_id, WebhookAttempt.started_at >= since
+    return until - PERIODS[period], until
+
+
+def _rate(attempts: int, successes: int) -> Decimal | None:
+    if not attempts:
+        return None
+    return (Decimal(100 * successes) / attempts).quantize(Decimal("0.01"))
+
+
+def _answered_2xx() -> Any:
+    return WebhookAttempt.response_status.between(200, 299)
+
+
+def _percentile(session: Session, period_attempts: Any, count: int, fraction: float) -> int:
+    """Nearest rank: the smallest duration with at least ``fraction`` of them at or below it.
+
+    PostgreSQL computes it in the aggregate; elsewhere one ordered row is read at its rank,
+    never the whole period.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        found = session.scalar(
+            select(func.percentile_disc(fraction).within_group(WebhookAttempt.duration_ms)).where(
+                period_attempts
+            )
         )
-    ).all()
-    successes = sum(1 for status, _ in rows if _succeeded(status))
-    durations = sorted(duration for _, duration in rows)
+    else:
+        rank = max(1, math.ceil(fraction * count))
+        found = session.scalar(
+            select(WebhookAttempt.duration_ms)
+            .where(period_attempts)
+            .order_by(WebhookAttempt.duration_ms)
+            .offset(rank - 1)
+            .limit(1)
+        )
+    assert found is not None, "a period with attempts has durations"
+    return int(found)
+
+
+def stats(session: Session, endpoint_id: uuid.UUID, period: str) -> Stats:
+    """Attempts started and deliveries created in the period, computed by the database (at
+    hundreds of attempts a second a month is millions of rows); the last success and
+    failure look at the whole log."""
+    endpoints.get(session, endpoint_id)
+    since, until = _since(period)
+    period_attempts = (WebhookAttempt.endpoint_id == endpoint_id) & (
+        WebhookAttempt.started_at >= since
+    )
+    count, successes, average = session.execute(
+        select(
+            func.count(),
+            func.count().filter(_answered_2xx()),
+            func.avg(WebhookAttempt.duration_ms),
+        ).where(period_attempts)
+    ).one()
     by_status = Counter(
         dict(
             session.execute(
@@ -181,25 +220,46 @@ def stats(session: Session, endpoint_id: uuid.UUID, period: str) -> Stats:
         period=period,
         since=since,
         until=until,
-        attempts=len(rows),
+        attempts=count,
         successes=successes,
-        failures=len(rows) - successes,
-        success_rate=(Decimal(100 * successes) / len(rows)).quantize(Decimal("0.01"))
-        if rows
-        else None,
-        latency_avg_ms=(Decimal(sum(durations)) / len(durations)).quantize(Decimal("0.1"))
-        if durations
-        else None,
-        latency_p50_ms=_percentile(durations, 0.5) if durations else None,
-        latency_p95_ms=_percentile(durations, 0.95) if durations else None,
+        failures=count - successes,
+        success_rate=_rate(count, successes),
+        latency_avg_ms=Decimal(str(average)).quantize(Decimal("0.1")) if count else None,
+        latency_p50_ms=_percentile(session, period_attempts, count, 0.5) if count else None,
+        latency_p95_ms=_percentile(session, period_attempts, count, 0.95) if count else None,
         deliveries={status: by_status.get(status, 0) for status in STATUSES},
         last_success_at=_last(session, endpoint_id, success=True),
         last_failure_at=_last(session, endpoint_id, success=False),
     )
 
 
+@dataclass(frozen=True)
+class Rate:
+    attempts: int
+    # Percent of attempts answered 2xx, two decimals; None without attempts.
+    success_rate: Decimal | None
+
+
+def success_rates(
+    session: Session, endpoint_ids: Sequence[uuid.UUID], period: str
+) -> dict[uuid.UUID, Rate]:
+    """The success rate of each endpoint over the period, for a list of them in one query."""
+    since, _ = _since(period)
+    found = {endpoint_id: Rate(0, None) for endpoint_id in endpoint_ids}
+    if not endpoint_ids:
+        return found
+    rows = session.execute(
+        select(WebhookAttempt.endpoint_id, func.count(), func.count().filter(_answered_2xx()))
+        .where(WebhookAttempt.endpoint_id.in_(endpoint_ids), WebhookAttempt.started_at >= since)
+        .group_by(WebhookAttempt.endpoint_id)
+    )
+    for endpoint_id, count, successes in rows:
+        found[endpoint_id] = Rate(count, _rate(count, successes))
+    return found
+
+
 def _last(session: Session, endpoint_id: uuid.UUID, *, success: bool) -> datetime | None:
-    answered_2xx = WebhookAttempt.response_status.between(200, 299)
+    answered_2xx = _answered_2xx()
     condition = (
         answered_2xx if success else (WebhookAttempt.response_status.is_(None) | ~answered_2xx)
     )

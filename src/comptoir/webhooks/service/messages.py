@@ -10,7 +10,8 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from comptoir.webhooks.models import WebhookDelivery, WebhookEndpoint
+from comptoir.kit.ids import new_id
+from comptoir.webhooks.models import WebhookEndpoint
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
 # Past this size a body carries the ids of its objects instead of the objects: receivers
@@ -41,21 +42,28 @@ def body(event_type: str, occurred_at: datetime, data: dict[str, Any]) -> str:
     return json.dumps(envelope, separators=(",", ":"), ensure_ascii=False, default=str)
 
 
-def new_delivery(
+def delivery_row(
     endpoint: WebhookEndpoint,
     *,
     event_type: str,
     text: str,
+    now: datetime,
     event_id: uuid.UUID | None = None,
-) -> WebhookDelivery:
-    """A delivery due now; the caller adds it to the session."""
-    return WebhookDelivery(
-        organization_id=endpoint.organization_id,
-        endpoint_id=endpoint.id,
-        event_id=event_id,
-        event_type=event_type,
-        body=text,
-    )
+) -> dict[str, Any]:
+    """The columns of a new delivery, due now (the sender adds the first delay of the
+    schedule, if any): a bulk insert's row, or a ``WebhookDelivery``'s arguments."""
+    return {
+        "id": new_id(),
+        "organization_id": endpoint.organization_id,
+        "endpoint_id": endpoint.id,
+        "event_id": event_id,
+        "event_type": event_type,
+        "body": text,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
 
 
 def message_id(delivery_id: uuid.UUID) -> str:

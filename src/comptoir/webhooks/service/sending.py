@@ -13,6 +13,7 @@ so every delivery is sent at least once (receivers deduplicate on ``webhook-id``
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import threading
 import uuid
@@ -42,6 +43,7 @@ from comptoir.webhooks.service.transport import Outcome, Transport
 
 MAX_BATCH = 500
 T = TypeVar("T")
+log = logging.getLogger("comptoir.webhooks")
 
 
 @dataclass(frozen=True)
@@ -52,11 +54,11 @@ class Claim:
     url: str
     body: str
     secrets: tuple[str, ...]
-    # Attempts made before this one.
+    # Attempts made before this one, manual ones included.
     attempts: int
-    # A retry asked from the delivery log: one attempt, after which the schedule does not
-    # resume (a failure leaves the delivery failed).
+    # A retry asked from the delivery log: one extra attempt now, outside the schedule.
     manual: bool
+    created_at: datetime
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,7 @@ def claim(database: Database, settings: Settings, limit: int) -> list[Claim]:
             WebhookDelivery.body,
             WebhookDelivery.attempts,
             WebhookDelivery.retry_requested_at,
+            WebhookDelivery.created_at,
             WebhookEndpoint.url,
             WebhookEndpoint.secret,
             WebhookEndpoint.previous_secret,
@@ -167,6 +170,7 @@ def claim(database: Database, settings: Settings, limit: int) -> list[Claim]:
             ),
             attempts=row.attempts,
             manual=row.retry_requested_at is not None,
+            created_at=row.created_at,
         )
         for row in rows
     ]
@@ -179,31 +183,81 @@ async def send_all(transport: Transport, claims: list[Claim], settings: Settings
 
     async def lane(number: int) -> None:
         for index, claim in queue:
-            headers = signing.headers(claim.delivery_id, claim.body, claim.secrets)
-            outcome = await transport.post(
-                number,
-                claim.url,
-                headers,
-                claim.body,
-                timeout=settings.webhook_timeout_seconds,
-                allow_private=settings.webhooks_allow_private,
-            )
+            headers: dict[str, str] = {}
+            try:
+                headers = signing.headers(claim.delivery_id, claim.body, claim.secrets)
+                outcome = await transport.post(
+                    number,
+                    claim.url,
+                    headers,
+                    claim.body,
+                    timeout=settings.webhook_timeout_seconds,
+                    allow_private=settings.webhooks_allow_private,
+                )
+            except Exception as exc:
+                # One delivery's failure is its own attempt's error: the lane goes on with
+                # the others, and the whole batch is still recorded.
+                log.exception("Webhook delivery %s could not be sent", claim.delivery_id)
+                outcome = Outcome.failed(clock.now(), f"{type(exc).__name__}: {exc}"[:500])
             sent[index] = Sent(claim, headers, outcome)
 
     await asyncio.gather(*(lane(n) for n in range(min(settings.webhook_concurrency, len(claims)))))
     return [item for item in sent if item is not None]
 
 
-def _next_attempt(sent: Sent, settings: Settings) -> datetime | None:
-    """When to try again after a failure, or None when the delivery has failed for good."""
-    schedule = settings.webhook_retry_schedule
+@dataclass(frozen=True)
+class _Schedule:
+    """Where a delivery stands in its automatic schedule, from its logged attempts."""
+
+    # Attempts the schedule made (manual retries are not counted).
+    made: int
+    # When the last of them planned the next one; None once the schedule has ended.
+    planned: datetime | None
+
+
+def _schedules(session: Session, claims: list[Claim]) -> dict[uuid.UUID, _Schedule]:
+    """The schedule of each claim that was attempted before, in one query (a few rows per
+    delivery: the schedule is short)."""
+    tried = [claim.delivery_id for claim in claims if claim.attempts]
+    found: dict[uuid.UUID, _Schedule] = {}
+    if not tried:
+        return found
+    rows = session.execute(
+        select(WebhookAttempt.delivery_id, WebhookAttempt.next_attempt_at)
+        .where(WebhookAttempt.delivery_id.in_(tried), WebhookAttempt.trigger == "schedule")
+        .order_by(WebhookAttempt.delivery_id, WebhookAttempt.number)
+    )
+    for delivery_id, planned in rows:
+        made = found[delivery_id].made if delivery_id in found else 0
+        found[delivery_id] = _Schedule(made + 1, planned)
+    return found
+
+
+def _next_attempt(sent: Sent, schedule: _Schedule, settings: Settings) -> datetime | None:
+    """When to try again after a failure, or None when the delivery has failed for good.
+
+    A failed manual retry leaves the schedule where it was: the next automatic attempt is
+    the one planned before the retry, and a delivery whose schedule had ended stays failed.
+    """
+    delays = settings.webhook_retry_schedule
     claim, outcome = sent.claim, sent.outcome
-    made = claim.attempts + 1
-    if outcome.status == 410 or claim.manual or made >= len(schedule):
+    if outcome.status == 410:
         return None
-    delay = schedule[made]
-    # Up to 10 % later, so that receivers back from an outage do not get every retry at once.
-    when = outcome.finished_at + timedelta(seconds=delay * (1 + random.random() * 0.1))  # noqa: S311
+    if claim.manual:
+        if not schedule.made:
+            when = claim.created_at + timedelta(seconds=delays[0])
+        elif schedule.planned is None:
+            return None
+        else:
+            when = schedule.planned
+    else:
+        made = schedule.made + 1
+        if made >= len(delays):
+            return None
+        delay = delays[made]
+        # Up to 10 % later, so that receivers back from an outage do not get every retry at
+        # once.
+        when = outcome.finished_at + timedelta(seconds=delay * (1 + random.random() * 0.1))  # noqa: S311
     if outcome.retry_after is not None:
         when = max(when, outcome.retry_after)
     return when
@@ -224,11 +278,20 @@ def record(database: Database, settings: Settings, batch: list[Sent]) -> None:
         batch = [sent for sent in batch if sent.claim.delivery_id in existing]
         if not batch:
             return
+        schedules = _schedules(
+            session, [sent.claim for sent in batch if not sent.outcome.succeeded]
+        )
         attempts: list[dict[str, Any]] = []
         deliveries: list[dict[str, Any]] = []
         for sent in batch:
             claim, outcome = sent.claim, sent.outcome
-            next_attempt_at = None if outcome.succeeded else _next_attempt(sent, settings)
+            next_attempt_at = (
+                None
+                if outcome.succeeded
+                else _next_attempt(
+                    sent, schedules.get(claim.delivery_id, _Schedule(0, None)), settings
+                )
+            )
             attempts.append(
                 {
                     "id": new_id(),

@@ -11,6 +11,8 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
+import httpx
+
 from comptoir.kit.errors import ValidationFailed
 
 MAX_URL_LENGTH = 2000
@@ -18,9 +20,17 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 def is_forbidden_address(address: IPAddress) -> bool:
-    """Private, loopback, link-local, multicast, reserved or unspecified (IPv4-mapped too)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    """Private, loopback, link-local, multicast, reserved or unspecified, or an IPv6 address
+    embedding such an IPv4 address (mapped, 6to4, Teredo)."""
+    if isinstance(address, ipaddress.IPv6Address):
+        # An IPv6 address carrying an IPv4 one (mapped, 6to4, Teredo's client) reaches it.
+        embedded = [address.ipv4_mapped, address.sixtofour]
+        if address.teredo is not None:
+            embedded.append(address.teredo[1])
+        if any(v4 is not None and is_forbidden_address(v4) for v4 in embedded):
+            return True
+        if address.ipv4_mapped is not None:
+            return False
     return (
         address.is_private
         or address.is_loopback
@@ -40,10 +50,15 @@ def parse(url: str) -> tuple[str, str, int]:
     """Scheme, host and port of a well-formed http(s) URL, or a 422 on ``url``."""
     if len(url) > MAX_URL_LENGTH:
         raise _invalid(f"At most {MAX_URL_LENGTH} characters.")
+    url = url.strip()
+    # urlsplit silently drops tabs and newlines that the HTTP client then refuses.
+    if any(character.isspace() or not character.isprintable() for character in url):
+        raise _invalid("A URL has no spaces or control characters.")
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(url)
         port = parts.port
-    except ValueError:
+        httpx.URL(url)
+    except (ValueError, httpx.InvalidURL, UnicodeError):
         raise _invalid("This is not a valid URL.") from None
     if parts.scheme not in ("http", "https"):
         raise _invalid("Use an http:// or https:// URL.")

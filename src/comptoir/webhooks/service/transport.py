@@ -13,8 +13,10 @@ import asyncio
 import email.utils
 import functools
 import ipaddress
+import logging
 import socket
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -26,6 +28,13 @@ from comptoir.webhooks.service import targets
 
 MAX_ANSWER_BYTES = 4096
 MAX_RETRY_AFTER = timedelta(hours=24)
+# More digits than 24 hours of seconds needs: longer values are capped anyway, and an
+# unbounded one overflows ``timedelta``.
+MAX_RETRY_AFTER_DIGITS = 9
+# TLS hosts a lane keeps connections to; the least recently used one is closed past this.
+MAX_TLS_HOSTS_PER_LANE = 64
+
+log = logging.getLogger("comptoir.webhooks")
 
 
 @dataclass(frozen=True)
@@ -42,7 +51,17 @@ class Outcome:
 
     @property
     def succeeded(self) -> bool:
-        return self.status is not None and 200 <= self.status < 300
+        return succeeded(self.status)
+
+    @classmethod
+    def failed(cls, at: datetime, error: str) -> Outcome:
+        """An attempt that never reached the receiver."""
+        return cls(started_at=at, finished_at=at, duration_ms=0, error=error)
+
+
+def succeeded(status: int | None) -> bool:
+    """Whether an answer's status counts as delivered (2xx)."""
+    return status is not None and 200 <= status < 300
 
 
 class Refused(Exception):
@@ -53,12 +72,14 @@ def _retry_after(value: str | None, now: datetime) -> datetime | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
+        if len(value) > MAX_RETRY_AFTER_DIGITS:
+            return now + MAX_RETRY_AFTER
         when = now + timedelta(seconds=int(value))
     else:
         try:
             when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             return None
         if when.tzinfo is None:
             return None
@@ -86,7 +107,11 @@ def _target(url: str) -> Target:
         literal: targets.IPAddress | None = ipaddress.ip_address(host)
     except ValueError:
         literal = None
-    return Target(scheme, host, port, httpx.URL(url).netloc.decode("ascii"), literal)
+    try:
+        netloc = httpx.URL(url).netloc.decode("ascii")
+    except (httpx.InvalidURL, UnicodeError) as exc:
+        raise Refused(f"This is not a valid URL ({exc}).") from None
+    return Target(scheme, host, port, netloc, literal)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -96,35 +121,54 @@ def _pinned(url: str, address: targets.IPAddress) -> httpx.URL:
 
 
 class Transport:
-    """HTTP clients for concurrent requests: one per lane, each lane sending one request at
-    a time and keeping its connections alive across batches; they live as long as the
-    process.
+    """HTTP clients for concurrent requests: each lane sends one request at a time and keeps
+    its connections alive across batches; they live as long as the process.
 
-    One client per lane rather than one shared client: httpcore checks every connection of
+    Clients per lane rather than one shared client: httpcore checks every connection of
     its pool, with a system call each, whenever a request starts or ends, so a pool of a
     hundred connections costs several times the CPU of a hundred pools of a few (measured
-    in ``docs/benchmarks.md``). Use it from the one event loop that runs it.
+    in ``docs/benchmarks.md``). A lane has one client for plain http and one per TLS server
+    name: a pool is keyed by the pinned address and port only, and a TLS connection whose
+    certificate was checked for one host must never carry a request for another.
+    Use it from the one event loop that runs it.
     """
 
     def __init__(self) -> None:
-        self._lanes: list[httpx.AsyncClient] = []
+        self._lanes: list[OrderedDict[str | None, httpx.AsyncClient]] = []
         # Loading the CA bundle takes tens of milliseconds: once, for every lane.
         self._tls = httpx.create_ssl_context()
 
-    def lane(self, index: int) -> httpx.AsyncClient:
-        while len(self._lanes) <= index:
-            self._lanes.append(
-                httpx.AsyncClient(
-                    follow_redirects=False,
-                    trust_env=False,
-                    verify=self._tls,
-                    limits=httpx.Limits(max_connections=None, max_keepalive_connections=20),
-                )
-            )
-        return self._lanes[index]
+    def _new_client(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            follow_redirects=False,
+            trust_env=False,
+            verify=self._tls,
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=20),
+        )
 
-    async def _pin(self, target: Target, *, allow_private: bool) -> targets.IPAddress:
-        """The address to connect to: the first one the host resolves to, all checked."""
+    async def client(self, lane: int, server_name: str | None) -> httpx.AsyncClient:
+        """The client of ``lane`` for a TLS ``server_name`` (None for plain http)."""
+        while len(self._lanes) <= lane:
+            self._lanes.append(OrderedDict())
+        clients = self._lanes[lane]
+        found = clients.get(server_name)
+        if found is not None:
+            clients.move_to_end(server_name)
+            return found
+        clients[server_name] = found = self._new_client()
+        if len(clients) > MAX_TLS_HOSTS_PER_LANE:
+            _, oldest = clients.popitem(last=False)
+            await oldest.aclose()
+        return found
+
+    async def close(self) -> None:
+        for clients in self._lanes:
+            for client in clients.values():
+                await client.aclose()
+        self._lanes.clear()
+
+    async def _addresses(self, target: Target, *, allow_private: bool) -> list[targets.IPAddress]:
+        """The addresses to connect to, in the resolver's order, every one checked."""
         if target.literal is not None:
             addresses = [target.literal]
         else:
@@ -133,7 +177,7 @@ class Transport:
                 infos = await loop.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
             except (OSError, UnicodeError) as exc:
                 raise Refused(f"The host {target.host} cannot be resolved ({exc}).") from None
-            addresses = [ipaddress.ip_address(info[4][0]) for info in infos]
+            addresses = list(dict.fromkeys(ipaddress.ip_address(info[4][0]) for info in infos))
         if not addresses:
             raise Refused(f"The host {target.host} has no address.")
         if not allow_private:
@@ -143,7 +187,50 @@ class Transport:
                     f"Refused: {target.host} resolves to {forbidden[0]}, a private, loopback "
                     "or link-local address; webhooks only go to public addresses."
                 )
-        return addresses[0]
+        return addresses
+
+    async def _exchange(
+        self,
+        lane: int,
+        url: str,
+        headers: dict[str, str],
+        body: str,
+        *,
+        timeout: float,
+        allow_private: bool,
+    ) -> tuple[httpx.Response, bytes]:
+        """Resolve, then connect to each checked address until one accepts; the answer and
+        the start of its body."""
+        target = _target(url)
+        addresses = await self._addresses(target, allow_private=allow_private)
+        https = target.scheme == "https"
+        client = await self.client(lane, target.host if https else None)
+        content = body.encode("utf-8")
+        for index, address in enumerate(addresses):
+            request = client.build_request(
+                "POST",
+                _pinned(url, address),
+                headers={**headers, "host": target.netloc},
+                content=content,
+                timeout=timeout,
+                extensions={"sni_hostname": target.host} if https else {},
+            )
+            try:
+                response = await client.send(request, stream=True)
+            except httpx.ConnectError:
+                if index + 1 < len(addresses):
+                    continue
+                raise
+            try:
+                answer = bytearray()
+                async for chunk in response.aiter_bytes():
+                    answer += chunk
+                    if len(answer) >= MAX_ANSWER_BYTES:
+                        break
+            finally:
+                await response.aclose()
+            return response, bytes(answer[:MAX_ANSWER_BYTES])
+        raise AssertionError("unreachable: the last address re-raises")  # pragma: no cover
 
     async def post(
         self,
@@ -155,6 +242,8 @@ class Transport:
         timeout: float,
         allow_private: bool,
     ) -> Outcome:
+        """One attempt; whatever goes wrong becomes the outcome's error, never an exception,
+        so that one endpoint cannot stop the deliveries of the others."""
         started_at = clock.now()
         started = time.perf_counter()
 
@@ -176,49 +265,36 @@ class Transport:
             )
 
         try:
-            target = _target(url)
-            address = await self._pin(target, allow_private=allow_private)
+            # httpx's timeout bounds each read; this bounds the whole exchange, name
+            # resolution included, against a slow resolver or a receiver that answers a
+            # byte at a time.
+            async with asyncio.timeout(timeout):
+                response, answer = await self._exchange(
+                    lane, url, headers, body, timeout=timeout, allow_private=allow_private
+                )
+            retry_after = None
+            error = None
+            if response.is_redirect:
+                location = response.headers.get("location", "")
+                error = f"Redirects are not followed (to {location})."[:500]
+            if response.status_code in (429, 503):
+                retry_after = _retry_after(response.headers.get("retry-after"), clock.now())
+            return done(
+                status=response.status_code,
+                body=answer.decode("utf-8", errors="replace"),
+                error=error,
+                retry_after=retry_after,
+            )
         except Refused as exc:
             return done(error=str(exc)[:500])
-        extensions = {"sni_hostname": target.host} if target.scheme == "https" else {}
-        client = self.lane(lane)
-        request = client.build_request(
-            "POST",
-            _pinned(url, address),
-            headers={**headers, "host": target.netloc},
-            content=body.encode("utf-8"),
-            timeout=timeout,
-            extensions=extensions,
-        )
-        try:
-            # httpx's timeout bounds each read; this bounds the whole exchange, against a
-            # receiver that answers a byte at a time.
-            async with asyncio.timeout(timeout):
-                response = await client.send(request, stream=True)
-                try:
-                    answer = bytearray()
-                    async for chunk in response.aiter_bytes():
-                        answer += chunk
-                        if len(answer) >= MAX_ANSWER_BYTES:
-                            break
-                finally:
-                    await response.aclose()
         except (httpx.TimeoutException, TimeoutError):
             return done(error=f"Timed out after {timeout:g} s.")
         except httpx.HTTPError as exc:
-            return done(
-                error=(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)[:500]
-            )
-        retry_after = None
-        error = None
-        if response.is_redirect:
-            location = response.headers.get("location", "")
-            error = f"Redirects are not followed (to {location})."[:500]
-        if response.status_code in (429, 503):
-            retry_after = _retry_after(response.headers.get("retry-after"), clock.now())
-        return done(
-            status=response.status_code,
-            body=bytes(answer[:MAX_ANSWER_BYTES]).decode("utf-8", errors="replace"),
-            error=error,
-            retry_after=retry_after,
-        )
+            return done(error=_describe(exc))
+        except Exception as exc:
+            log.exception("Webhook request to %s failed unexpectedly", url)
+            return done(error=_describe(exc))
+
+
+def _describe(exc: BaseException) -> str:
+    return (f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__)[:500]
