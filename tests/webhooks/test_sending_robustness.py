@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 import pytest
 
@@ -25,6 +27,15 @@ from comptoir.worker.runner import Worker
 from tests.conftest import Account
 from tests.webhooks.conftest import add_endpoint, attempts, deliveries, emit
 from tests.webhooks.receiver import Answer, Receiver
+
+T = TypeVar("T")
+
+
+def _run_apart(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run on a thread of its own: a browser test earlier in this process may have left
+    an event loop running on the main thread, where ``asyncio.run`` refuses to start."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def test_a_poisoned_delivery_does_not_stop_the_others(
@@ -165,7 +176,7 @@ def _post(transport: Callable[[], Transport], url: str, timeout: float = 2) -> O
         finally:
             await sender.close()
 
-    return asyncio.run(run())
+    return _run_apart(run())
 
 
 def test_an_unreachable_address_falls_back_to_the_next_one(receiver: Receiver) -> None:
@@ -202,7 +213,7 @@ def test_tls_connections_are_never_shared_between_server_names() -> None:
         finally:
             await transport.close()
 
-    a, b, a_again, plain, other_lane = asyncio.run(clients())
+    a, b, a_again, plain, other_lane = _run_apart(clients())
     # A pool keys connections by the pinned address and port: one per server name keeps a
     # connection whose certificate was checked for a.example away from b.example's requests.
     assert a is a_again
