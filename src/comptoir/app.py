@@ -19,6 +19,8 @@ from comptoir.audit import api as audit_api
 from comptoir.audit import views as audit_views
 from comptoir.catalog import api as catalog_api
 from comptoir.catalog import views as catalog_views
+from comptoir.compliance import api as compliance_api
+from comptoir.compliance import views as compliance_views
 from comptoir.files import views as files_views
 from comptoir.identity import api as identity_api
 from comptoir.identity import api_token_views, api_tokens_api
@@ -36,6 +38,8 @@ from comptoir.parties import api as parties_api
 from comptoir.parties import views as parties_views
 from comptoir.purchases import api as purchases_api
 from comptoir.purchases import views as purchases_views
+from comptoir.reporting import api as reporting_api
+from comptoir.reporting import views as reporting_views
 from comptoir.sales import api as sales_api
 from comptoir.sales import views as sales_views
 from comptoir.server import health, openapi, problems, ratelimit
@@ -74,6 +78,8 @@ FILE_UPLOADS = (
     ),
     # The expense form takes the receipt's photo along with the expense.
     (re.compile(r"/purchases/expenses/new|/purchases/expenses/[^/]+/edit"), 11 * 1024 * 1024),
+    # A FEC import: a year of entries, up to 50 MB, plus the envelope.
+    (re.compile(r"/api/v1/accounting/fec/import|/accounting/fec/import"), 51 * 1024 * 1024),
 )
 
 # Every router of the application, in the order they are mounted.
@@ -84,12 +90,14 @@ ROUTERS = (
     audit_api.router,
     mail_api.router,
     ledger_api.router,
+    compliance_api.router,
     tax_api.router,
     parties_api.router,
     sales_api.router,
     catalog_api.router,
     notifications_api.router,
     purchases_api.router,
+    reporting_api.router,
     api_tokens_api.router,
     webhooks_api.router,
     health.router,
@@ -97,6 +105,7 @@ ROUTERS = (
     mail_views.router,
     audit_views.router,
     ledger_views.router,
+    compliance_views.router,
     parties_views.router,
     tax_views.router,
     catalog_views.router,
@@ -104,6 +113,7 @@ ROUTERS = (
     files_views.router,
     notifications_views.router,
     purchases_views.router,
+    reporting_views.router,
     api_token_views.router,
     webhooks_views.router,
     pages.router,

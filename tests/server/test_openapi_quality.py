@@ -17,7 +17,7 @@ from comptoir.server.openapi import PROBLEM_MEDIA_TYPE, PROBLEM_REF, XLSX, opera
 from tests.test_route_contracts import ROUTES
 
 # Answers that are files, not JSON: each says its media type instead of a schema.
-FILE_MEDIA_TYPES = {"application/pdf", "image/png", "image/jpeg", "text/csv", XLSX}
+FILE_MEDIA_TYPES = {"application/pdf", "image/png", "image/jpeg", "text/csv", "text/plain", XLSX}
 # Bodies in someone else's format, read raw: a payment provider's signed event.
 RAW_BODIES = {("POST", "/api/v1/payments/callbacks/{provider}")}
 

@@ -430,3 +430,147 @@ def journal_report(
         )
     ).one()
     return JournalReport(journal_id, entries, lines, int(debit), int(credit))
+
+
+@dataclass(frozen=True)
+class AccountFacts:
+    account_id: uuid.UUID
+    code: str
+    name: str
+    type: str
+    subtype: str | None
+
+
+def postable_accounts(session: Session) -> list[AccountFacts]:
+    """Every account lines can post to (archived ones too: they may hold history)."""
+    return [
+        AccountFacts(r.id, r.code, r.name, r.type, r.subtype)
+        for r in session.execute(
+            select(Account.id, Account.code, Account.name, Account.type, Account.subtype)
+            .where(Account.is_group.is_(False))
+            .order_by(Account.code)
+        )
+    ]
+
+
+def balances_by_account(
+    session: Session, *, date_from: date | None, date_to: date
+) -> dict[uuid.UUID, int]:
+    """Signed balance (debit positive) per account of the posted lines in the range, in
+    one aggregate the covering index answers; accounts without lines are left out."""
+    _check_range(date_from, date_to)
+    query = select(JournalLine.account_id, func.sum(JournalLine.debit - JournalLine.credit)).where(
+        posted_lines(), JournalLine.date <= date_to
+    )
+    if date_from is not None:
+        query = query.where(JournalLine.date >= date_from)
+    return {
+        account_id: int(total or 0)
+        for account_id, total in session.execute(query.group_by(JournalLine.account_id))
+    }
+
+
+@dataclass(frozen=True)
+class AccountLines:
+    lines: list[LedgerLine]
+    debit: int
+    credit: int
+    next_cursor: str | None
+
+
+def lines_of_accounts(
+    session: Session,
+    account_ids: list[uuid.UUID],
+    *,
+    date_from: date | None,
+    date_to: date,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> AccountLines:
+    """The posted lines of several accounts in date order, a page at a time, with the
+    totals of the whole range; ``balance`` runs from zero over the range."""
+    _check_range(date_from, date_to)
+    size = check_limit(limit) if limit is not None else 200
+    start = date_from or date.min
+    scope = [
+        JournalLine.account_id.in_(account_ids),
+        posted_lines(),
+        JournalLine.date >= start,
+        JournalLine.date <= date_to,
+    ]
+    debit, credit = (
+        int(total or 0)
+        for total in session.execute(
+            select(func.sum(JournalLine.debit), func.sum(JournalLine.credit)).where(*scope)
+        ).one()
+    )
+    page_scope = list(scope)
+    carried = 0
+    if cursor:
+        after_day, after_id = _decode(cursor)
+        carried = _balance(
+            session,
+            [
+                *scope,
+                or_(
+                    JournalLine.date < after_day,
+                    (JournalLine.date == after_day) & (JournalLine.id <= after_id),
+                ),
+            ],
+            LedgerFilter(),
+        )
+        page_scope += [
+            JournalLine.date >= after_day,
+            or_(JournalLine.date > after_day, JournalLine.id > after_id),
+        ]
+    rows = session.execute(
+        select(
+            JournalLine.id,
+            JournalLine.entry_id,
+            JournalLine.date,
+            Journal.code,
+            JournalEntry.number,
+            JournalEntry.reference,
+            JournalLine.label,
+            JournalLine.debit,
+            JournalLine.credit,
+            JournalLine.currency,
+            JournalLine.amount_currency,
+            JournalLine.party_id,
+            FiscalYear.start_date.label("year_start"),
+        )
+        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+        .join(Journal, Journal.id == JournalLine.journal_id)
+        .outerjoin(FiscalYear, FiscalYear.id == JournalEntry.fiscal_year_id)
+        .where(*page_scope)
+        .order_by(JournalLine.date, JournalLine.id)
+        .limit(size + 1)
+    ).all()
+    more = len(rows) > size
+    rows = rows[:size]
+    lines = []
+    running = carried
+    for r in rows:
+        running += int(r.debit) - int(r.credit)
+        lines.append(
+            LedgerLine(
+                r.id,
+                r.entry_id,
+                r.date,
+                r.code,
+                r.number,
+                r.reference,
+                r.label,
+                int(r.debit),
+                int(r.credit),
+                r.currency,
+                int(r.amount_currency),
+                running,
+                None,
+                r.party_id,
+                format_entry_number(r.code, r.year_start, r.number),
+            )
+        )
+    return AccountLines(
+        lines, debit, credit, _encode(rows[-1].date, rows[-1].id) if more and rows else None
+    )

@@ -1,0 +1,1 @@
+"""Financial statements: income statement and balance sheet, laid out per country."""

@@ -1,0 +1,1 @@
+"""Statement services: layouts, figures, drill-down and exports."""
