@@ -39,6 +39,7 @@ from comptoir.web.websession import (
     FormState,
     PostedForm,
     Visitor,
+    attachment,
     discard,
     failed_form,
     notice,
@@ -61,7 +62,6 @@ NEW_ENTRY_LINES = 2
 OPENING_ROWS = 6
 LINE_FIELDS = ("account", "label", "debit", "credit", "currency")
 OPENING_FIELDS = ("account", "debit", "credit")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 ACCOUNT_NOTICES = {
     "created": "The account is added to the chart.",
@@ -197,20 +197,8 @@ def _uploaded_text(value: str | UploadFile | None) -> str | None:
 def _download(table: exports.Table, fmt: Literal["csv", "xlsx"]) -> Response:
     # Built whole before answering: the request's session closes when the route returns,
     # and the general ledger's rows are read from it page by page.
-    if fmt == "csv":
-        body = "".join(exports.to_csv(table)).encode()
-        media_type = "text/csv; charset=utf-8"
-    else:
-        body = exports.to_xlsx(table)
-        media_type = XLSX
-    return Response(
-        body,
-        media_type=media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{table.filename}.{fmt}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    body, media_type = exports.encoded(table, fmt)
+    return attachment(body, media_type, f"{table.filename}.{fmt}")
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,10 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from fastapi.responses import StreamingResponse
 
 from comptoir.identity.service.sessions import Principal
 from comptoir.kit.money import format_minor
-from comptoir.ledger.service.exports import to_csv, to_xlsx
+from comptoir.ledger.service.exports import encoded
 from comptoir.reporting import schemas
 from comptoir.reporting.service import exports, statements
 from comptoir.server.deps import DbSession, require_scope
@@ -71,22 +70,15 @@ def _answer(
     if fmt == "json":
         return Response(statement_out(statement).model_dump_json(), media_type="application/json")
     table = exports.table(statement)
-    if fmt == "csv":
-        return StreamingResponse(
-            to_csv(table),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{table.filename}.csv"'},
-        )
-    if fmt == "xlsx":
-        return Response(
-            to_xlsx(table),
-            media_type=XLSX,
-            headers={"Content-Disposition": f'attachment; filename="{table.filename}.xlsx"'},
-        )
+    if fmt == "pdf":
+        body = exports.to_pdf(statement, statements.organization_name(session))
+        media_type = "application/pdf"
+    else:
+        body, media_type = encoded(table, fmt)
     return Response(
-        exports.to_pdf(statement, statements.organization_name(session)),
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'attachment; filename="{table.filename}.pdf"'},
+        body,
+        media_type=media_type,
+        headers={"Content-Disposition": f'attachment; filename="{table.filename}.{fmt}"'},
     )
 
 

@@ -14,15 +14,22 @@ from fastapi import Query, Request, Response
 
 from comptoir.kit import clock
 from comptoir.kit.errors import FieldError, ValidationFailed
-from comptoir.ledger.service.exports import to_csv, to_xlsx
+from comptoir.ledger.service.exports import encoded
 from comptoir.ledger.service.periods import fiscal_year_bounds
 from comptoir.reporting.service import exports, layouts, statements
 from comptoir.web.formatting import page_formats
-from comptoir.web.websession import CurrentVisitor, Db, FormState, Visitor, render, web_router
+from comptoir.web.websession import (
+    CurrentVisitor,
+    Db,
+    FormState,
+    Visitor,
+    attachment,
+    render,
+    web_router,
+)
 
 router = web_router()
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 200
 COMPARE_CHOICES = [
     ("previous_period", "Previous period"),
@@ -162,32 +169,24 @@ def _page(
 
 
 def _download(
-    session: Db, statement: statements.Statement | None, form: FormState, fmt: str
+    session: Db,
+    statement: statements.Statement | None,
+    form: FormState,
+    fmt: Literal["csv", "xlsx", "pdf"],
 ) -> Response:
     if statement is None:
         raise ValidationFailed([FieldError(k, v) for k, v in form.errors.items()])
     table = exports.table(statement)
-    if fmt == "csv":
-        body = "".join(to_csv(table)).encode()
-        media_type = "text/csv; charset=utf-8"
-    elif fmt == "xlsx":
-        body = to_xlsx(table)
-        media_type = XLSX
-    else:
+    if fmt == "pdf":
         body = exports.to_pdf(
             statement,
             statements.organization_name(session),
             show_empty=bool(form.value("show_empty")),
         )
         media_type = "application/pdf"
-    return Response(
-        body,
-        media_type=media_type,
-        headers={
-            "Content-Disposition": f'attachment; filename="{table.filename}.{fmt}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    else:
+        body, media_type = encoded(table, fmt)
+    return attachment(body, media_type, f"{table.filename}.{fmt}")
 
 
 Format = Annotated[Literal["csv", "xlsx", "pdf"], Query(alias="format")]

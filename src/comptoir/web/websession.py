@@ -257,6 +257,18 @@ def redirect(url: str, request: Request | None = None) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
+def attachment(body: bytes, media_type: str, filename: str) -> Response:
+    """A file to save, kept out of shared caches (it holds the organization's figures)."""
+    return Response(
+        body,
+        media_type=media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 def notice(request: Request, messages: Mapping[str, str]) -> str | None:
     """The confirmation named by ``?notice=`` (only known ones, so that links cannot forge text)."""
     return messages.get(request.query_params.get("notice", ""))

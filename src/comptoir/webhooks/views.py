@@ -12,7 +12,7 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Request, Response
 from starlette.datastructures import FormData
 
-from comptoir.kit.errors import DomainError, FieldError, ValidationFailed
+from comptoir.kit.errors import Conflict, DomainError, FieldError, ValidationFailed
 from comptoir.kit.settings import Settings
 from comptoir.outbox import catalog
 from comptoir.server.deps import get_settings
@@ -335,10 +335,9 @@ def rotate_secret(
 def send_test(request: Request, endpoint_id: str, visitor: CurrentVisitor, session: Db) -> Response:
     visitor.require("webhooks:write")
     identifier = parse_id(endpoint_id)
-    endpoints.get(session, identifier)
     try:
         endpoints.send_test(session, identifier)
-    except DomainError as exc:
+    except Conflict as exc:
         return _act(request, visitor, session, identifier, exc)
     return redirect(f"/settings/webhooks/{identifier}?notice=test_sent#log")
 
@@ -359,9 +358,8 @@ def retry_delivery(
     visitor.require("webhooks:write")
     identifier = parse_id(endpoint_id)
     delivery = parse_id(delivery_id)
-    log.get_delivery(session, identifier, delivery)
     try:
         log.retry(session, identifier, delivery)
-    except DomainError as exc:
+    except Conflict as exc:
         return _act(request, visitor, session, identifier, exc)
     return redirect(f"/settings/webhooks/{identifier}?notice=retried#log")

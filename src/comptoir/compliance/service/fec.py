@@ -149,33 +149,48 @@ def _clean(value: str | None) -> str:
     return " ".join(value.replace("|", " ").split())
 
 
-class _Parties:
-    """Code and name of the parties met, read a batch at a time and kept: a year names far
-    fewer parties than it has lines."""
+def _auxiliary(line: extraction.ExtractLine) -> uuid.UUID | None:
+    """The party whose auxiliary account a line is on: receivable and payable lines only."""
+    if line.account_subtype in AUXILIARY_SUBTYPES:
+        return line.party_id
+    return None
 
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self.known: dict[uuid.UUID, tuple[str, str]] = {}
 
-    def get(self, party_id: uuid.UUID) -> tuple[str, str]:
-        if party_id not in self.known:
-            for found in parties.by_ids(self.session, [party_id]).values():
-                self.known[found.id] = (found.code, found.name)
-        return self.known.get(party_id, ("", ""))
+def _with_parties(
+    session: Session, lines: Iterator[extraction.ExtractLine]
+) -> Iterator[tuple[extraction.ExtractLine, tuple[str, str]]]:
+    """Each line with its party's code and name, read a batch of lines at a time and kept:
+    a year names far fewer parties than it has lines."""
+    known: dict[uuid.UUID, tuple[str, str]] = {}
+    batch: list[extraction.ExtractLine] = []
+
+    def flush() -> Iterator[tuple[extraction.ExtractLine, tuple[str, str]]]:
+        missing = {party for line in batch if (party := _auxiliary(line)) and party not in known}
+        if missing:
+            found = parties.by_ids(session, missing)
+            known.update({party.id: (party.code, party.name) for party in found.values()})
+        for line in batch:
+            party = _auxiliary(line)
+            yield line, known.get(party, ("", "")) if party is not None else ("", "")
+        batch.clear()
+
+    for line in lines:
+        batch.append(line)
+        if len(batch) >= extraction.BATCH:
+            yield from flush()
+    yield from flush()
 
 
 def records(session: Session, year: extraction.Year, base_currency: str) -> Iterator[list[str]]:
     """The FEC's records of a fiscal year (without the header), as lists of 18 fields."""
     exponent = minor_unit_exponent(base_currency)
     exponents = {base_currency: exponent}
-    party_of = _Parties(session)
-    for line in extraction.year_lines(session, year.id):
+    for line, (aux_code, aux_name) in _with_parties(
+        session, extraction.year_lines(session, year.id)
+    ):
         if line.currency not in exponents:
             exponents[line.currency] = minor_unit_exponent(line.currency)
         number = format_entry_number(line.journal_code, year.start_date, line.number) or ""
-        aux_code, aux_name = ("", "")
-        if line.party_id is not None and line.account_subtype in AUXILIARY_SUBTYPES:
-            aux_code, aux_name = party_of.get(line.party_id)
         foreign = line.currency != base_currency
         piece = line.reference or number
         yield [

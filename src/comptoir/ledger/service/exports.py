@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Literal
 
 import xlsxwriter
 from sqlalchemy.orm import Session
@@ -19,6 +20,8 @@ from comptoir.ledger.service import accounts, reports
 from comptoir.ledger.service.reports import split
 
 Cell = str | int | Decimal | date | None
+CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @dataclass(frozen=True)
@@ -209,3 +212,10 @@ def to_xlsx(table: Table) -> bytes:
     sheet.set_column(0, len(table.columns) - 1, 16)
     workbook.close()
     return output.getvalue()
+
+
+def encoded(table: Table, fmt: Literal["csv", "xlsx"]) -> tuple[bytes, str]:
+    """The whole file of ``table`` in ``fmt``, and its media type."""
+    if fmt == "csv":
+        return "".join(to_csv(table)).encode(), CSV_MEDIA_TYPE
+    return to_xlsx(table), XLSX_MEDIA_TYPE

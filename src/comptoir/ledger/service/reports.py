@@ -245,34 +245,35 @@ def _decode(cursor: str) -> tuple[date, uuid.UUID]:
         raise ValidationFailed.single("cursor", "This cursor is not valid.") from None
 
 
-def general_ledger(
-    session: Session,
-    account_id: uuid.UUID,
-    *,
-    date_from: date | None,
-    date_to: date,
-    filters: LedgerFilter = LedgerFilter(),
-    limit: int | None = None,
-    cursor: str | None = None,
-) -> GeneralLedger:
-    """One account's posted lines in date order with a running balance, a page at a time.
+@dataclass(frozen=True)
+class AccountLines:
+    lines: list[LedgerLine]
+    debit: int
+    credit: int
+    next_cursor: str | None
 
-    The opening balance, the period's totals and the balance carried into the page are
-    sums over ranges of dates, which the covering index ``ix_journal_lines_balances``
-    answers without reading the table (unless filters ask for other columns), so every
-    page costs the same however deep into the account it is.
+
+def _lines_page(
+    session: Session,
+    accounts: ColumnElement[bool],
+    *,
+    start: date,
+    date_to: date,
+    filters: LedgerFilter,
+    limit: int | None,
+    cursor: str | None,
+    opening: int,
+) -> AccountLines:
+    """The posted lines of ``accounts`` from ``start`` to ``date_to`` in date order, a page
+    at a time, with the range's totals; ``balance`` runs on from ``opening``.
+
+    The range's totals and the balance carried into the page are sums over ranges of
+    dates, which the covering index ``ix_journal_lines_balances`` answers without reading
+    the table (unless filters ask for other columns), so every page costs the same
+    however deep into the range it is.
     """
-    _check_range(date_from, date_to)
     size = check_limit(limit) if limit is not None else 200
-    start = date_from or date.min
-    after = _decode(cursor) if cursor else None
-    scope = [
-        JournalLine.account_id == account_id,
-        posted_lines(),
-        JournalLine.date <= date_to,
-    ]
-    page_scope = [*scope, JournalLine.date >= start]
-    opening = _balance(session, [*scope, JournalLine.date < start], filters)
+    page_scope = [accounts, posted_lines(), JournalLine.date <= date_to, JournalLine.date >= start]
     debit, credit = (
         int(total or 0)
         for total in session.execute(
@@ -285,8 +286,8 @@ def general_ledger(
         ).one()
     )
     carried = opening
-    if after:
-        after_day, after_id = after
+    if cursor:
+        after_day, after_id = _decode(cursor)
         # The days before the cursor's, then that day's lines up to it: a condition on
         # ids over the whole range would need the table, the index holds no ids.
         carried += _balance(session, [*page_scope, JournalLine.date < after_day], filters)
@@ -363,17 +364,48 @@ def general_ledger(
                 format_entry_number(r.code, r.year_start, r.number),
             )
         )
+    return AccountLines(
+        lines, debit, credit, _encode(rows[-1].date, rows[-1].id) if more and rows else None
+    )
+
+
+def general_ledger(
+    session: Session,
+    account_id: uuid.UUID,
+    *,
+    date_from: date | None,
+    date_to: date,
+    filters: LedgerFilter = LedgerFilter(),
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> GeneralLedger:
+    """One account's posted lines in date order with a running balance from its opening
+    balance, a page at a time (see ``_lines_page``)."""
+    _check_range(date_from, date_to)
+    start = date_from or date.min
+    account = JournalLine.account_id == account_id
+    opening = _balance(session, [account, posted_lines(), JournalLine.date < start], filters)
+    page = _lines_page(
+        session,
+        account,
+        start=start,
+        date_to=date_to,
+        filters=filters,
+        limit=limit,
+        cursor=cursor,
+        opening=opening,
+    )
     return GeneralLedger(
         account_id,
         organization.current(session).base_currency,
         date_from,
         date_to,
         opening,
-        lines,
-        debit,
-        credit,
-        opening + debit - credit,
-        _encode(rows[-1].date, rows[-1].id) if more and rows else None,
+        page.lines,
+        page.debit,
+        page.credit,
+        opening + page.debit - page.credit,
+        page.next_cursor,
     )
 
 
@@ -470,14 +502,6 @@ def balances_by_account(
     }
 
 
-@dataclass(frozen=True)
-class AccountLines:
-    lines: list[LedgerLine]
-    debit: int
-    credit: int
-    next_cursor: str | None
-
-
 def lines_of_accounts(
     session: Session,
     account_ids: list[uuid.UUID],
@@ -490,87 +514,13 @@ def lines_of_accounts(
     """The posted lines of several accounts in date order, a page at a time, with the
     totals of the whole range; ``balance`` runs from zero over the range."""
     _check_range(date_from, date_to)
-    size = check_limit(limit) if limit is not None else 200
-    start = date_from or date.min
-    scope = [
+    return _lines_page(
+        session,
         JournalLine.account_id.in_(account_ids),
-        posted_lines(),
-        JournalLine.date >= start,
-        JournalLine.date <= date_to,
-    ]
-    debit, credit = (
-        int(total or 0)
-        for total in session.execute(
-            select(func.sum(JournalLine.debit), func.sum(JournalLine.credit)).where(*scope)
-        ).one()
-    )
-    page_scope = list(scope)
-    carried = 0
-    if cursor:
-        after_day, after_id = _decode(cursor)
-        carried = _balance(
-            session,
-            [
-                *scope,
-                or_(
-                    JournalLine.date < after_day,
-                    (JournalLine.date == after_day) & (JournalLine.id <= after_id),
-                ),
-            ],
-            LedgerFilter(),
-        )
-        page_scope += [
-            JournalLine.date >= after_day,
-            or_(JournalLine.date > after_day, JournalLine.id > after_id),
-        ]
-    rows = session.execute(
-        select(
-            JournalLine.id,
-            JournalLine.entry_id,
-            JournalLine.date,
-            Journal.code,
-            JournalEntry.number,
-            JournalEntry.reference,
-            JournalLine.label,
-            JournalLine.debit,
-            JournalLine.credit,
-            JournalLine.currency,
-            JournalLine.amount_currency,
-            JournalLine.party_id,
-            FiscalYear.start_date.label("year_start"),
-        )
-        .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
-        .join(Journal, Journal.id == JournalLine.journal_id)
-        .outerjoin(FiscalYear, FiscalYear.id == JournalEntry.fiscal_year_id)
-        .where(*page_scope)
-        .order_by(JournalLine.date, JournalLine.id)
-        .limit(size + 1)
-    ).all()
-    more = len(rows) > size
-    rows = rows[:size]
-    lines = []
-    running = carried
-    for r in rows:
-        running += int(r.debit) - int(r.credit)
-        lines.append(
-            LedgerLine(
-                r.id,
-                r.entry_id,
-                r.date,
-                r.code,
-                r.number,
-                r.reference,
-                r.label,
-                int(r.debit),
-                int(r.credit),
-                r.currency,
-                int(r.amount_currency),
-                running,
-                None,
-                r.party_id,
-                format_entry_number(r.code, r.year_start, r.number),
-            )
-        )
-    return AccountLines(
-        lines, debit, credit, _encode(rows[-1].date, rows[-1].id) if more and rows else None
+        start=date_from or date.min,
+        date_to=date_to,
+        filters=LedgerFilter(),
+        limit=limit,
+        cursor=cursor,
+        opening=0,
     )
