@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from comptoir.audit import models as audit_models
 from comptoir.catalog import models as catalog_models
+from comptoir.compliance import models as compliance_models
 from comptoir.files import models as file_models
 from comptoir.identity import models as identity_models
 from comptoir.kit import sequences as sequence_models
@@ -35,5 +36,6 @@ MODEL_MODULES = (
     file_models,
     purchase_models,
     webhook_models,
+    compliance_models,
 )
 metadata = Base.metadata
