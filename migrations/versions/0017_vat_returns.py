@@ -1,4 +1,4 @@
-"""Filed VAT returns.
+"""Filed VAT returns; carried-forward openings left out of balances like drafts.
 
 Revision ID: 0017
 Revises: 0016
@@ -15,8 +15,18 @@ down_revision: str | None = "0016"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+UNCOUNTED = "status = 'draft' OR source_type = 'fiscal_year_opening'"
+
 
 def upgrade() -> None:
+    op.drop_index("ix_journal_entries_drafts", table_name="journal_entries")
+    op.create_index(
+        "ix_journal_entries_uncounted",
+        "journal_entries",
+        ["organization_id"],
+        postgresql_where=sa.text(UNCOUNTED),
+        sqlite_where=sa.text(UNCOUNTED),
+    )
     op.create_table(
         "vat_returns",
         sa.Column("layout", sa.String(length=20), nullable=False),
@@ -48,3 +58,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("vat_returns")
+    op.drop_index("ix_journal_entries_uncounted", table_name="journal_entries")
+    op.create_index(
+        "ix_journal_entries_drafts",
+        "journal_entries",
+        ["organization_id"],
+        postgresql_where=sa.text("status = 'draft'"),
+        sqlite_where=sa.text("status = 'draft'"),
+    )

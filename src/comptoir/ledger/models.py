@@ -5,6 +5,10 @@ entry and its lines are immutable and balanced: database triggers (see the migra
 refuse any change to them and refuse to post an unbalanced entry, on SQLite and
 PostgreSQL alike. Lines repeat their entry's date and journal so that reports aggregate
 one indexed table; a line counts once its entry is posted (reports leave out drafts).
+
+The opening entry a year-end close writes into the next year repeats balances the
+continuous ledger already holds: it is posted and printed (the FEC starts with it) but
+never counted, or every balance-sheet account would double at each close.
 """
 
 from __future__ import annotations
@@ -28,6 +32,10 @@ from comptoir.kit import clock
 from comptoir.kit.db import Base, IdMixin, TimestampMixin
 from comptoir.kit.tenancy import TenantScoped
 from comptoir.kit.types import ExactDecimal
+
+# ``source_type`` of the opening entry written by a year-end close: see the module text.
+CARRIED_FORWARD = "fiscal_year_opening"
+UNCOUNTED = f"status = 'draft' OR source_type = '{CARRIED_FORWARD}'"
 
 
 class Account(IdMixin, TenantScoped, TimestampMixin, Base):
@@ -95,12 +103,13 @@ class JournalEntry(IdMixin, TenantScoped, Base):
     __table_args__ = (
         UniqueConstraint("organization_id", "journal_id", "fiscal_year_id", "number"),
         Index("ix_journal_entries_org_date", "organization_id", "date"),
-        # Reports leave out the lines of drafts, which are few among many posted entries.
+        # Reports leave out the lines of drafts and carried-forward openings, which are
+        # few among many posted entries.
         Index(
-            "ix_journal_entries_drafts",
+            "ix_journal_entries_uncounted",
             "organization_id",
-            postgresql_where=text("status = 'draft'"),
-            sqlite_where=text("status = 'draft'"),
+            postgresql_where=text(UNCOUNTED),
+            sqlite_where=text(UNCOUNTED),
         ),
         CheckConstraint("status IN ('draft', 'posted')", name="status"),
         CheckConstraint(

@@ -8,12 +8,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, case, func, literal, or_, select, text
 from sqlalchemy.orm import Session
 
 from comptoir.kit.errors import ValidationFailed
 from comptoir.kit.pagination import check_limit
 from comptoir.ledger.models import (
+    UNCOUNTED,
     Account,
     FiscalYear,
     Journal,
@@ -35,12 +36,11 @@ def format_entry_number(
 
 
 def posted_lines() -> ColumnElement[bool]:
-    """Lines that count: every line but those of draft entries. Posting changes only the
-    entry, so lines carry no status of their own; drafts are few and found by a partial
-    index, and the entry id sits in ``ix_journal_lines_balances`` for the sums."""
-    return JournalLine.entry_id.not_in(
-        select(JournalEntry.id).where(JournalEntry.status == "draft")
-    )
+    """Lines that count: every line but those of draft entries and of carried-forward
+    openings (see ``ledger.models``). Posting changes only the entry, so lines carry no
+    status of their own; those entries are few and found by a partial index, and the
+    entry id sits in ``ix_journal_lines_balances`` for the sums."""
+    return JournalLine.entry_id.not_in(select(JournalEntry.id).where(text(UNCOUNTED)))
 
 
 def _check_range(date_from: date | None, date_to: date) -> None:
