@@ -339,6 +339,14 @@ def _other_api_token(client: TestClient, other: Account, worker: Worker) -> str:
     return str(response.json()["id"])
 
 
+def _other_vat_return(client: TestClient, other: Account, worker: Worker) -> str:
+    response = client.post(
+        "/api/v1/accounting/vat/returns", headers=other.headers, json={"period": "2026-01"}
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
 OTHER_TENANT_IDS: dict[str, Callable[[TestClient, Account, Worker], str]] = {
     "member_id": _other_member,
     "invitation_id": _other_invitation,
@@ -371,6 +379,7 @@ OTHER_TENANT_IDS: dict[str, Callable[[TestClient, Account, Worker], str]] = {
     "endpoint_id": _other_webhook_endpoint,
     "delivery_id": _other_webhook_delivery,
     "token_id": _other_api_token,
+    "return_id": _other_vat_return,
 }
 # Parameters that are not tenant ids: secrets carried in a link; a payment provider's name
 # (one of a fixed list: each organization has its own connection under the same name);

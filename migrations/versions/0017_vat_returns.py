@@ -1,4 +1,5 @@
-"""Filed VAT returns; carried-forward openings left out of balances like drafts.
+"""Filed VAT returns; carried-forward openings left out of balances like drafts; entries
+found by their source.
 
 Revision ID: 0017
 Revises: 0016
@@ -19,6 +20,11 @@ UNCOUNTED = "status = 'draft' OR source_type = 'fiscal_year_opening'"
 
 
 def upgrade() -> None:
+    op.create_index(
+        "ix_journal_entries_source",
+        "journal_entries",
+        ["organization_id", "source_type", "source_id"],
+    )
     op.drop_index("ix_journal_entries_drafts", table_name="journal_entries")
     op.create_index(
         "ix_journal_entries_uncounted",
@@ -57,6 +63,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_journal_entries_source", table_name="journal_entries")
     op.drop_table("vat_returns")
     op.drop_index("ix_journal_entries_uncounted", table_name="journal_entries")
     op.create_index(

@@ -20,6 +20,7 @@ from comptoir.audit import views as audit_views
 from comptoir.catalog import api as catalog_api
 from comptoir.catalog import views as catalog_views
 from comptoir.compliance import api as compliance_api
+from comptoir.compliance import vat_api, vat_views
 from comptoir.compliance import views as compliance_views
 from comptoir.files import views as files_views
 from comptoir.identity import api as identity_api
@@ -39,6 +40,7 @@ from comptoir.parties import views as parties_views
 from comptoir.purchases import api as purchases_api
 from comptoir.purchases import views as purchases_views
 from comptoir.reporting import api as reporting_api
+from comptoir.reporting import fiscal_year_api, fiscal_year_views
 from comptoir.reporting import views as reporting_views
 from comptoir.sales import api as sales_api
 from comptoir.sales import views as sales_views
@@ -91,6 +93,7 @@ ROUTERS = (
     mail_api.router,
     ledger_api.router,
     compliance_api.router,
+    vat_api.router,
     tax_api.router,
     parties_api.router,
     sales_api.router,
@@ -98,6 +101,7 @@ ROUTERS = (
     notifications_api.router,
     purchases_api.router,
     reporting_api.router,
+    fiscal_year_api.router,
     api_tokens_api.router,
     webhooks_api.router,
     health.router,
@@ -106,6 +110,7 @@ ROUTERS = (
     audit_views.router,
     ledger_views.router,
     compliance_views.router,
+    vat_views.router,
     parties_views.router,
     tax_views.router,
     catalog_views.router,
@@ -114,6 +119,7 @@ ROUTERS = (
     notifications_views.router,
     purchases_views.router,
     reporting_views.router,
+    fiscal_year_views.router,
     api_token_views.router,
     webhooks_views.router,
     pages.router,

@@ -13,6 +13,7 @@ from __future__ import annotations
 from comptoir import webhook_notices
 from comptoir.catalog import events as catalog_events
 from comptoir.catalog.service import products
+from comptoir.compliance import events as compliance_events
 from comptoir.identity import events as identity_events
 from comptoir.identity.service import organizations, party_links
 from comptoir.ledger import events as ledger_events
@@ -50,6 +51,7 @@ EVENT_TYPES = (
     *purchase_events.EVENTS,
     *ledger_events.EVENTS,
     *webhook_events.EVENTS,
+    *compliance_events.EVENTS,
 )
 
 

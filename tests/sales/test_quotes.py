@@ -24,7 +24,7 @@ from comptoir.outbox.models import OutboxEvent
 from comptoir.sales.service import documents, quotes
 from comptoir.sales.service import settings as sales_settings
 from comptoir.worker import registry
-from comptoir.worker.runner import Worker
+from comptoir.worker.runner import Worker, load_tasks
 from tests.conftest import Account, register
 from tests.identity.test_members import accept_new, bearer, invite
 from tests.mail.smtp import SmtpServer, settings, smtp
@@ -677,6 +677,7 @@ def test_members_previewing_the_page_are_not_the_customer(
 def test_the_worker_expires_quotes_past_their_validity(
     client: TestClient, owner: Account, database: Database
 ) -> None:
+    load_tasks()
     assert "sales.expire_quotes" in registry.periodic_tasks()
     acme = customer(client, owner)
     sent = sent_quote(client, owner.headers, acme["id"])

@@ -1,14 +1,15 @@
-"""Compliance API: the FEC (export, checks, import)."""
+"""Compliance API: the FEC (export, checks, import) and exports to other accounting tools."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, File, Query, Request, UploadFile
 from fastapi.responses import StreamingResponse
 
 from comptoir.compliance import schemas
-from comptoir.compliance.service import fec, fec_checks, fec_import
+from comptoir.compliance.service import exports, fec, fec_checks, fec_import
 from comptoir.identity.service.sessions import Principal
 from comptoir.kit.errors import ValidationFailed
 from comptoir.server.deps import DbSession, get_database, require_scope
@@ -126,4 +127,61 @@ async def import_fec(
         journals_created=summary.journals_created,
         parties_created=summary.parties_created,
         matchings=summary.matchings,
+        unmatched_letterings=summary.unmatched_letterings,
+    )
+
+
+@router.get(
+    "/export",
+    summary="Export the books to another accounting tool",
+    response_class=StreamingResponse,
+    responses=file_responses(*exports.MEDIA_TYPES),
+)
+def export_books(
+    request: Request,
+    principal: ReportsReader,
+    session: DbSession,
+    format: Annotated[
+        exports.Format, Query(description="The file to produce (see the formats above)")
+    ],
+    date_from: Annotated[
+        date | None,
+        Query(
+            description="First day (default: the current fiscal year's)", examples=["2026-01-01"]
+        ),
+    ] = None,
+    date_to: Annotated[
+        date | None,
+        Query(description="Last day (default: the current fiscal year's)", examples=["2026-12-31"]),
+    ] = None,
+    opening: Annotated[
+        bool,
+        Query(
+            description="hledger and beancount: start with the opening balances of `date_from` "
+            "(Pennylane always does)"
+        ),
+    ] = False,
+) -> StreamingResponse:
+    """The posted lines dated between `date_from` and `date_to` (at most 10 years; an
+    inverted or longer range answers 422), streamed in one of these formats:
+
+    - `pennylane`: the FEC layout Pennylane imports (18 columns, `|`, UTF-8);
+    - `sage`: Sage 100 Comptabilité's fixed-width import layout (Windows-1252, CR LF);
+    - `sage-tab`: the same fields tab-separated with a header row;
+    - `csv`: one row per ledger line with every field (UTF-8, header row);
+    - `hledger`: an hledger journal, one transaction per entry;
+    - `beancount`: a beancount ledger with its `open` directives.
+
+    `pennylane` starts with the balances of `date_from` (the opening entry of a close, else
+    one made up from the balances the day before); `opening=true` does the same for
+    `hledger` and `beancount`. A `sage` range with a journal code longer than 3 characters
+    answers 422 `journal_code_too_long`.
+
+    The file is named `{SIREN or organization}_{format}_{from}_{to}.{ext}`
+    (Content-Disposition). Columns and layouts: docs/accounting-exports.md."""
+    chosen = exports.plan(session, format, date_from, date_to, opening=opening)
+    return StreamingResponse(
+        exports.stream(get_database(request), chosen),
+        media_type=chosen.kind.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{chosen.filename}"'},
     )

@@ -58,6 +58,7 @@ class FecImportOut(BaseModel):
                     "journals_created": ["HA"],
                     "parties_created": ["DUPONT"],
                     "matchings": 120,
+                    "unmatched_letterings": ["AB"],
                 }
             ]
         }
@@ -69,3 +70,7 @@ class FecImportOut(BaseModel):
     journals_created: list[str]
     parties_created: list[str]
     matchings: int = Field(description="Lettering groups matched again")
+    unmatched_letterings: list[str] = Field(
+        description="Lettering codes carried by one line of the file only (lettered with a "
+        "line of another year): the line is imported open"
+    )

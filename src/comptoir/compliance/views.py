@@ -1,23 +1,27 @@
-"""The FEC pages: choose a fiscal year, check its file, download it; import a FEC."""
+"""The FEC pages: choose a fiscal year, check its file, download it; import a FEC. The
+exports page: the books of a range of dates in another accounting tool's format."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Query, Request, Response
 from fastapi.responses import StreamingResponse
 from starlette.datastructures import UploadFile
 
-from comptoir.compliance.service import fec, fec_checks, fec_import
+from comptoir.compliance.service import exports, fec, fec_checks, fec_import
 from comptoir.kit.errors import DomainError, ValidationFailed
 from comptoir.server.deps import get_database
 from comptoir.web.formatting import page_formats
 from comptoir.web.websession import (
     CurrentVisitor,
     Db,
+    FormState,
     PostedForm,
     Visitor,
     discard,
+    failed_form,
     redirect,
     render,
     web_router,
@@ -114,3 +118,60 @@ def fec_import_form(
             status_code=exc.status,
         )
     return redirect("/accounting/fec?notice=imported")
+
+
+def _exports_page(request: Request, visitor: Visitor, form: FormState) -> Response:
+    return render(
+        request,
+        "compliance/exports.html",
+        {
+            "section": "accounting",
+            "subsection": "exports",
+            "form": form,
+            "formats": [(name, exports.KINDS[name]) for name in exports.FORMATS],
+            **page_formats(visitor.organization),
+        },
+        status_code=form.status,
+    )
+
+
+@router.get("/accounting/exports")
+def exports_page(request: Request, visitor: CurrentVisitor, session: Db) -> Response:
+    visitor.require("reports:read")
+    start, end = exports.default_range(session)
+    values = {"format": "csv", "date_from": start.isoformat(), "date_to": end.isoformat()}
+    return _exports_page(request, visitor, FormState(values))
+
+
+@router.get("/accounting/exports/download")
+def exports_download(
+    request: Request,
+    visitor: CurrentVisitor,
+    session: Db,
+    format: Annotated[str, Query(max_length=100)] = "",
+    date_from: Annotated[str, Query(max_length=100)] = "",
+    date_to: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
+    visitor.require("reports:read")
+    values = {"format": format, "date_from": date_from, "date_to": date_to}
+    errors: dict[str, str] = {}
+    days: dict[str, date] = {}
+    for name in ("date_from", "date_to"):
+        try:
+            days[name] = date.fromisoformat(values[name].strip())
+        except ValueError:
+            errors[name] = "Use a date like 2026-12-31."
+    if errors:
+        return _exports_page(request, visitor, FormState(values, errors, status=422))
+    try:
+        chosen = exports.plan(session, format, days["date_from"], days["date_to"])
+    except ValidationFailed as exc:
+        return _exports_page(request, visitor, failed_form(session, exc, values))
+    return StreamingResponse(
+        exports.stream(get_database(request), chosen),
+        media_type=chosen.kind.media_type,
+        headers={
+            "Content-Disposition": f'attachment; filename="{chosen.filename}"',
+            "Cache-Control": "no-store",
+        },
+    )

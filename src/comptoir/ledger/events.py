@@ -23,4 +23,16 @@ EVENTS: tuple[EventType, ...] = (
         "A batch of journal entries was imported and posted at once.",
         {"count": 37},
     ),
+    EventType(
+        "fiscal_year.closed",
+        "A fiscal year was closed: its closing, the next year's opening and the allocation of "
+        "its result were posted, and the books locked up to its last day.",
+        {
+            "id": "01939d2f-6a77-7188-d299-f3aae4bbf5cc",
+            "start_date": "2025-01-01",
+            "end_date": "2025-12-31",
+            "result_minor": 1254000,
+            "currency": "EUR",
+        },
+    ),
 )

@@ -103,6 +103,9 @@ class JournalEntry(IdMixin, TenantScoped, Base):
     __table_args__ = (
         UniqueConstraint("organization_id", "journal_id", "fiscal_year_id", "number"),
         Index("ix_journal_entries_org_date", "organization_id", "date"),
+        # The entries a document or a close recorded: VAT-on-payment transfers of an
+        # invoice, a year's closing entries, the lines an import just posted.
+        Index("ix_journal_entries_source", "organization_id", "source_type", "source_id"),
         # Reports leave out the lines of drafts and carried-forward openings, which are
         # few among many posted entries.
         Index(

@@ -1,4 +1,5 @@
-"""Statement API: income statement and balance sheet, their drill-down and downloads."""
+"""Statement API: income statement, balance sheet, cash flow and changes in equity, their
+drill-down and downloads."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from comptoir.identity.service.sessions import Principal
 from comptoir.kit.money import format_minor
 from comptoir.ledger.service.exports import encoded
 from comptoir.reporting import schemas
-from comptoir.reporting.service import exports, statements
+from comptoir.reporting.service import cash_flow, equity, exports, statements
 from comptoir.server.deps import DbSession, require_scope
 from comptoir.server.openapi import XLSX, file_responses
 
@@ -42,6 +43,7 @@ def line_out(line: statements.StatementLine, money: str) -> schemas.StatementLin
         variance_percent=line.variance_percent,
         account_ids=line.account_ids,
         children=[line_out(child, money) for child in line.children],
+        cells={code: format_minor(value, money) for code, value in line.cells.items()},
     )
 
 
@@ -61,6 +63,9 @@ def statement_out(statement: statements.Statement) -> schemas.StatementOut:
         totals={code: format_minor(v, money) for code, v in statement.totals.items()},
         balanced=statement.balanced,
         lines=[line_out(line, money) for line in statement.lines],
+        columns=[
+            schemas.StatementColumnOut(code=code, label=label) for code, label in statement.columns
+        ],
     )
 
 
@@ -245,3 +250,132 @@ def balance_sheet_lines(
         cursor=cursor,
     )
     return _lines_out(found, statements.currency(session), None, as_of)
+
+
+@router.get(
+    "/cash-flow",
+    response_model=schemas.StatementOut,
+    summary="Cash-flow statement",
+    responses=file_responses("text/csv", XLSX, "application/pdf"),
+)
+def cash_flow_statement(
+    principal: ReportsReader,
+    session: DbSession,
+    date_from: Annotated[date, Query(description="First day of the period")],
+    date_to: Annotated[date, Query(description="Last day of the period")],
+    compare: CompareQuery = None,
+    layout: LayoutQuery = None,
+    format: schemas.StatementFormat = "json",
+) -> Response:
+    """Where the period's cash came from and went, by the indirect method: the net result
+    (the income statement's), then minus the movement of every other balance-sheet
+    account, in operating (non-cash items, working capital), investing and financing
+    activities, down to the change in cash. Cash is the bank, cash and internal-transfer
+    accounts (for the PCG, the treasury accounts of class 5). The last line, cash at the
+    end, equals the balance of those accounts at `date_to`: `totals` holds both and
+    `balanced` is true. The entries of a year-end close are left out, so closing a year
+    changes nothing. `compare` and `format` work as for the income statement.
+
+    Example: `GET /api/v1/reports/cash-flow?date_from=2026-01-01&date_to=2026-12-31`
+    `&compare=previous_year`
+    """
+    statement = cash_flow.cash_flow(session, date_from, date_to, compare=compare, layout=layout)
+    return _answer(session, statement, format)
+
+
+@router.get(
+    "/equity",
+    response_model=schemas.StatementOut,
+    summary="Statement of changes in equity",
+    responses=file_responses("text/csv", XLSX, "application/pdf"),
+)
+def equity_statement(
+    principal: ReportsReader,
+    session: DbSession,
+    date_from: Annotated[date, Query(description="First day of the period")],
+    date_to: Annotated[date, Query(description="Last day of the period")],
+    compare: CompareQuery = None,
+    layout: LayoutQuery = None,
+    format: schemas.StatementFormat = "json",
+) -> Response:
+    """The balance sheet's equity lines from the day before `date_from` to `date_to`, as a
+    matrix: `columns` lists opening balance, result of the period, allocation of prior
+    results, capital contributions, distributions, other movements and closing balance,
+    and each line's `cells` holds its figure in each (`amount` is the closing balance).
+    The opening and closing totals are the balance sheet's equity on those two days.
+    `compare` compares each closing balance with the one at the end of the comparative
+    period; `format=csv|xlsx|pdf` downloads the matrix.
+
+    Example: `GET /api/v1/reports/equity?date_from=2026-01-01&date_to=2026-12-31`
+    """
+    statement = equity.equity_statement(session, date_from, date_to, compare=compare, layout=layout)
+    return _answer(session, statement, format)
+
+
+@router.get(
+    "/cash-flow/lines",
+    response_model=schemas.LinesBehindOut,
+    summary="Ledger lines behind a cash-flow line",
+)
+def cash_flow_lines(
+    principal: ReportsReader,
+    session: DbSession,
+    line: LineQuery,
+    date_from: Annotated[date, Query(description="First day of the period")],
+    date_to: Annotated[date, Query(description="Last day of the period")],
+    layout: LayoutQuery = None,
+    limit: LimitQuery = 200,
+    cursor: CursorQuery = None,
+) -> schemas.LinesBehindOut:
+    """The posted lines dated in the period on the accounts behind a cash-flow line (or a
+    section's lines), a page at a time: `amount` is minus their debits less credits. The
+    opening cash line lists the cash accounts' lines up to the day before `date_from`.
+    The net result comes from the income statement: open that instead.
+
+    Example: `GET /api/v1/reports/cash-flow/lines?line=FF4&date_from=2026-01-01`
+    `&date_to=2026-12-31`
+    """
+    found = cash_flow.lines_behind(
+        session,
+        line,
+        date_from=date_from,
+        date_to=date_to,
+        layout=layout,
+        limit=limit,
+        cursor=cursor,
+    )
+    return _lines_out(found, statements.currency(session), date_from, date_to)
+
+
+@router.get(
+    "/equity/lines",
+    response_model=schemas.LinesBehindOut,
+    summary="Ledger lines behind a line of the changes in equity",
+)
+def equity_lines(
+    principal: ReportsReader,
+    session: DbSession,
+    line: LineQuery,
+    date_from: Annotated[date, Query(description="First day of the period")],
+    date_to: Annotated[date, Query(description="Last day of the period")],
+    layout: LayoutQuery = None,
+    limit: LimitQuery = 200,
+    cursor: CursorQuery = None,
+) -> schemas.LinesBehindOut:
+    """The posted lines dated in the period on the accounts of an equity line, a page at
+    a time; `amount` is their credits less debits. The results not yet closed come from
+    the income statement.
+
+    Example: `GET /api/v1/reports/equity/lines?line=CP1&date_from=2026-01-01`
+    `&date_to=2026-12-31`
+    """
+    found = equity.lines_behind(
+        session,
+        line,
+        date_from=date_from,
+        date_to=date_to,
+        layout=layout,
+        limit=limit,
+        cursor=cursor,
+    )
+    return _lines_out(found, statements.currency(session), date_from, date_to)

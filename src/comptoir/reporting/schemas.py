@@ -47,6 +47,16 @@ class StatementLineOut(BaseModel):
     )
     account_ids: list[uuid.UUID] = Field(description="Accounts behind a line (leaves only)")
     children: list[StatementLineOut]
+    cells: dict[str, str] = Field(
+        default_factory=dict,
+        description="A matrix statement (changes in equity): the figure of each column by "
+        "its code; `amount` is the last column's",
+    )
+
+
+class StatementColumnOut(BaseModel):
+    code: str = Field(description="Key of the column in each line's `cells`")
+    label: str
 
 
 class StatementOut(BaseModel):
@@ -72,7 +82,7 @@ class StatementOut(BaseModel):
         }
     )
 
-    statement: Literal["income_statement", "balance_sheet"]
+    statement: Literal["income_statement", "balance_sheet", "cash_flow", "equity"]
     layout: LayoutName
     title: str
     currency: str
@@ -87,6 +97,11 @@ class StatementOut(BaseModel):
     totals: dict[str, str] = Field(description="Balance sheet: both sides, which agree")
     balanced: bool
     lines: list[StatementLineOut]
+    columns: list[StatementColumnOut] = Field(
+        default_factory=list,
+        description="A matrix statement (changes in equity): its columns, in order; empty "
+        "for the others",
+    )
 
 
 class DrillLineOut(BaseModel):

@@ -1,9 +1,9 @@
-"""Web pages of the statements: income statement, balance sheet, the ledger lines behind
-each figure, and their downloads."""
+"""Web pages of the statements: income statement, balance sheet, cash flow, changes in
+equity, the ledger lines behind each figure, and their downloads."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal
@@ -16,7 +16,7 @@ from comptoir.kit import clock
 from comptoir.kit.errors import FieldError, ValidationFailed
 from comptoir.ledger.service.exports import encoded
 from comptoir.ledger.service.periods import fiscal_year_bounds
-from comptoir.reporting.service import exports, layouts, statements
+from comptoir.reporting.service import cash_flow, equity, exports, layouts, statements
 from comptoir.web.formatting import page_formats
 from comptoir.web.websession import (
     CurrentVisitor,
@@ -387,3 +387,260 @@ def balance_sheet_lines_page(
     choices = _choices(visitor, {"as_of": as_of}, "", layout)
     back = f"/accounting/statements/balance-sheet?{_query(choices.form.values)}"
     return _lines_page(request, visitor, session, "balance_sheet", choices, line, cursor, back)
+
+
+RangeStatement = Callable[..., statements.Statement]
+RangeLines = Callable[..., statements.LinesBehind]
+
+
+@dataclass(frozen=True)
+class RangePage:
+    """A statement of a range other than the income statement, with its page's wording."""
+
+    path: str
+    nav: str
+    heading: str
+    lede: str
+    compute: RangeStatement
+    lines: RangeLines
+    lines_lede: str
+
+
+CASH_FLOW = RangePage(
+    "/accounting/statements/cash-flow",
+    "cash_flow",
+    "Cash flow",
+    "Where the period's cash came from and went, by the indirect method: the net result, "
+    "then what every other balance-sheet account moved, down to the cash at the end, which "
+    "is the balance of the bank and cash accounts.",
+    cash_flow.cash_flow,
+    cash_flow.lines_behind,
+    "Posted lines dated in the period on the accounts behind this line: their debits minus "
+    "credits are minus its amount. The opening cash lists the cash accounts' lines before "
+    "the period instead, which add up to it.",
+)
+EQUITY = RangePage(
+    "/accounting/statements/equity",
+    "equity_statement",
+    "Changes in equity",
+    "Each equity line of the balance sheet from the day before the period to its last day: "
+    "the result of the period, the allocation of earlier results, contributions, "
+    "distributions and other movements. The totals are the balance sheet's equity.",
+    equity.equity_statement,
+    equity.lines_behind,
+    "Posted lines dated in the period on the accounts of this equity line: their credits "
+    "minus debits are its movement. Results not yet closed come from the income statement.",
+)
+
+
+def _range_statement(
+    session: Db, page: RangePage, choices: StatementChoices
+) -> statements.Statement | None:
+    if choices.form.errors:
+        return None
+    try:
+        return page.compute(
+            session,
+            choices.date_from,
+            choices.date_to,
+            compare=choices.compare,
+            layout=choices.layout,
+        )
+    except ValidationFailed as exc:
+        _failed(choices, exc)
+        return None
+
+
+def _range_page(
+    request: Request,
+    visitor: Visitor,
+    session: Db,
+    page: RangePage,
+    values: dict[str, str],
+    compare: str,
+    layout: str,
+    show_empty: bool,
+) -> Response:
+    visitor.require("reports:read")
+    choices = _choices(visitor, values, compare, layout, show_empty)
+    statement = _range_statement(session, page, choices)
+    period = {
+        "date_from": choices.date_from.isoformat(),
+        "date_to": choices.date_to.isoformat(),
+        "layout": layout,
+    }
+    return _page(
+        request,
+        visitor,
+        "reporting/statement.html",
+        {
+            "form": choices.form,
+            "statement": statement,
+            "rows": exports.display_rows(statement, show_empty=show_empty) if statement else [],
+            "action": page.path,
+            "heading": page.heading,
+            "lede": page.lede,
+            "download_query": _query(choices.form.values),
+            "drill_href": f"{page.path}/lines",
+            "drill_query": _query(period),
+            # The net result (or the result of the period) opens onto the income statement.
+            "result_query": _query(period),
+        },
+        nav=page.nav,
+        status_code=choices.form.status,
+    )
+
+
+def _range_lines_page(
+    request: Request,
+    visitor: Visitor,
+    session: Db,
+    page: RangePage,
+    values: dict[str, str],
+    layout: str,
+    line: str,
+    cursor: str,
+) -> Response:
+    visitor.require("reports:read")
+    choices = _choices(visitor, values, "", layout)
+    found = None
+    if not choices.form.errors:
+        try:
+            found = page.lines(
+                session,
+                line,
+                date_from=choices.date_from,
+                date_to=choices.date_to,
+                layout=choices.layout,
+                limit=PAGE_SIZE,
+                cursor=cursor or None,
+            )
+        except ValidationFailed as exc:
+            _failed(choices, exc)
+    next_url = None
+    if found is not None and found.page.next_cursor:
+        next_url = f"?{_query(choices.form.values, line=line, cursor=found.page.next_cursor)}"
+    return _page(
+        request,
+        visitor,
+        "reporting/statement_lines.html",
+        {
+            "form": choices.form,
+            "found": found,
+            "kind": "income_statement",
+            "back": f"{page.path}?{_query(choices.form.values)}",
+            "back_label": page.heading,
+            "lede": page.lines_lede,
+            "next_url": next_url,
+            "first_page": not cursor,
+            "date_from": choices.date_from,
+            "date_to": choices.date_to,
+        },
+        nav=page.nav,
+        status_code=choices.form.status,
+    )
+
+
+@router.get("/accounting/statements/cash-flow")
+def cash_flow_page(
+    request: Request,
+    visitor: CurrentVisitor,
+    session: Db,
+    date_from: DatePart = "",
+    date_to: DatePart = "",
+    compare: Choice = "",
+    layout: Choice = "",
+    show_empty: bool = False,
+) -> Response:
+    values = {"date_from": date_from, "date_to": date_to}
+    return _range_page(request, visitor, session, CASH_FLOW, values, compare, layout, show_empty)
+
+
+@router.get("/accounting/statements/equity")
+def equity_page(
+    request: Request,
+    visitor: CurrentVisitor,
+    session: Db,
+    date_from: DatePart = "",
+    date_to: DatePart = "",
+    compare: Choice = "",
+    layout: Choice = "",
+    show_empty: bool = False,
+) -> Response:
+    values = {"date_from": date_from, "date_to": date_to}
+    return _range_page(request, visitor, session, EQUITY, values, compare, layout, show_empty)
+
+
+def _range_download(
+    visitor: Visitor,
+    session: Db,
+    page: RangePage,
+    fmt: Literal["csv", "xlsx", "pdf"],
+    values: dict[str, str],
+    compare: str,
+    layout: str,
+    show_empty: bool,
+) -> Response:
+    visitor.require("reports:read")
+    choices = _choices(visitor, values, compare, layout, show_empty)
+    return _download(session, _range_statement(session, page, choices), choices.form, fmt)
+
+
+@router.get("/accounting/statements/cash-flow/download")
+def cash_flow_download(
+    visitor: CurrentVisitor,
+    session: Db,
+    fmt: Format = "csv",
+    date_from: DatePart = "",
+    date_to: DatePart = "",
+    compare: Choice = "",
+    layout: Choice = "",
+    show_empty: bool = False,
+) -> Response:
+    values = {"date_from": date_from, "date_to": date_to}
+    return _range_download(visitor, session, CASH_FLOW, fmt, values, compare, layout, show_empty)
+
+
+@router.get("/accounting/statements/equity/download")
+def equity_download(
+    visitor: CurrentVisitor,
+    session: Db,
+    fmt: Format = "csv",
+    date_from: DatePart = "",
+    date_to: DatePart = "",
+    compare: Choice = "",
+    layout: Choice = "",
+    show_empty: bool = False,
+) -> Response:
+    values = {"date_from": date_from, "date_to": date_to}
+    return _range_download(visitor, session, EQUITY, fmt, values, compare, layout, show_empty)
+
+
+@router.get("/accounting/statements/cash-flow/lines")
+def cash_flow_lines_page(
+    request: Request,
+    visitor: CurrentVisitor,
+    session: Db,
+    line: Annotated[str, Query(max_length=20)] = "",
+    date_from: DatePart = "",
+    date_to: DatePart = "",
+    layout: Choice = "",
+    cursor: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
+    values = {"date_from": date_from, "date_to": date_to}
+    return _range_lines_page(request, visitor, session, CASH_FLOW, values, layout, line, cursor)
+
+
+@router.get("/accounting/statements/equity/lines")
+def equity_lines_page(
+    request: Request,
+    visitor: CurrentVisitor,
+    session: Db,
+    line: Annotated[str, Query(max_length=20)] = "",
+    date_from: DatePart = "",
+    date_to: DatePart = "",
+    layout: Choice = "",
+    cursor: Annotated[str, Query(max_length=100)] = "",
+) -> Response:
+    values = {"date_from": date_from, "date_to": date_to}
+    return _range_lines_page(request, visitor, session, EQUITY, values, layout, line, cursor)

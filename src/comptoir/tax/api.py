@@ -111,9 +111,17 @@ def calculation_out(result: Calculation) -> schemas.CalculationOut:
                 tax=money(line.tax),
                 gross=money(line.gross),
                 taxes=[
-                    schemas.LineTaxOut(code=t.code, base=money(t.base), amount=money(t.amount))
+                    schemas.LineTaxOut(
+                        code=t.code,
+                        base=money(t.base),
+                        amount=money(t.amount),
+                        self_assessed=t.self_assessed or None,
+                    )
                     for t in line.taxes
                 ],
+                self_assessed=money(line.self_assessed)
+                if any(t.self_assessed for t in line.taxes)
+                else None,
             )
             for line in result.lines
         ],
@@ -124,23 +132,35 @@ def calculation_out(result: Calculation) -> schemas.CalculationOut:
                 kind="fixed" if t.kind == "fixed" else "percent",
                 base=money(t.base),
                 amount=money(t.amount),
+                self_assessed=t.self_assessed or None,
             )
             for t in result.taxes
         ],
         totals=schemas.TotalsOut(
-            net=money(result.net), tax=money(result.tax), gross=money(result.gross)
+            net=money(result.net),
+            tax=money(result.tax),
+            gross=money(result.gross),
         ),
+        self_assessed=money(result.self_assessed),
     )
 
 
-@router.post("/tax/calculate", summary="Calculate a document's taxes")
+@router.post(
+    "/tax/calculate",
+    summary="Calculate a document's taxes",
+    # Taxes and lines show `self_assessed` only when they have such a tax.
+    response_model_exclude_none=True,
+)
 def calculate(
     body: schemas.CalculationIn, principal: TaxesReader, session: DbSession
 ) -> schemas.CalculationOut:
     """The calculation every quote, invoice, credit note, bill and expense uses: per-line
     net, tax and gross, a breakdown per tax and the totals, rounded per line or per
     document (the organization's setting unless `rounding` is given). With
-    `prices_include_tax`, unit prices are gross and net + tax equals the gross typed."""
+    `prices_include_tax`, unit prices are gross and net + tax equals the gross typed.
+    A tax the buyer self-assesses (a reverse charge with a rate, e.g. FR-AI-S-20) is in
+    `taxes` with `self_assessed: true` and added up in `self_assessed`, never in `tax` or
+    `gross`: the supplier is paid the gross, and net + tax = gross still holds."""
     result = documents.calculate_document(
         session,
         currency=body.currency,

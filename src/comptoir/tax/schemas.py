@@ -106,6 +106,11 @@ class LineTaxOut(BaseModel):
     code: str
     base: str
     amount: str
+    self_assessed: bool | None = Field(
+        default=None,
+        description="Present (true) only on a tax the buyer self-assesses: not in the "
+        "line's `tax` nor `gross`",
+    )
 
 
 class CalculationLineOut(BaseModel):
@@ -113,6 +118,11 @@ class CalculationLineOut(BaseModel):
     tax: str
     gross: str
     taxes: list[LineTaxOut]
+    self_assessed: str | None = Field(
+        default=None,
+        description="Present only on a line with taxes the buyer self-assesses: their "
+        "amount, outside `tax` and `gross`",
+    )
 
 
 class TaxTotalOut(BaseModel):
@@ -121,11 +131,16 @@ class TaxTotalOut(BaseModel):
     kind: Kind
     base: str
     amount: str
+    self_assessed: bool | None = Field(
+        default=None,
+        description="Present (true) only on a tax the buyer owes and deducts (a reverse "
+        "charge with a rate): not in `totals.tax` nor `totals.gross`, not paid to the supplier",
+    )
 
 
 class TotalsOut(BaseModel):
     net: str
-    tax: str
+    tax: str = Field(description="Taxes charged: net + tax = gross, what the seller is paid")
     gross: str
 
 
@@ -136,6 +151,12 @@ class CalculationOut(BaseModel):
     lines: list[CalculationLineOut]
     taxes: list[TaxTotalOut]
     totals: TotalsOut
+    self_assessed: str = Field(
+        default="0",
+        description="Taxes the buyer self-assesses (due and deductible), outside the "
+        "totals: the supplier is paid `totals.gross`",
+        examples=["200.00"],
+    )
 
 
 class TaxSettingsOut(BaseModel):

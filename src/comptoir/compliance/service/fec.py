@@ -183,14 +183,19 @@ def _with_parties(
 
 def records(session: Session, year: extraction.Year, base_currency: str) -> Iterator[list[str]]:
     """The FEC's records of a fiscal year (without the header), as lists of 18 fields."""
+    return records_of(session, extraction.year_lines(session, year.id), base_currency)
+
+
+def records_of(
+    session: Session, lines: Iterator[extraction.ExtractLine], base_currency: str
+) -> Iterator[list[str]]:
+    """``lines`` as FEC records: what other extracts in the FEC's layout reuse."""
     exponent = minor_unit_exponent(base_currency)
     exponents = {base_currency: exponent}
-    for line, (aux_code, aux_name) in _with_parties(
-        session, extraction.year_lines(session, year.id)
-    ):
+    for line, (aux_code, aux_name) in _with_parties(session, lines):
         if line.currency not in exponents:
             exponents[line.currency] = minor_unit_exponent(line.currency)
-        number = format_entry_number(line.journal_code, year.start_date, line.number) or ""
+        number = format_entry_number(line.journal_code, line.year_start, line.number) or ""
         foreign = line.currency != base_currency
         piece = line.reference or number
         yield [

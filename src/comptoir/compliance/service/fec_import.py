@@ -75,6 +75,8 @@ class ImportSummary:
     journals_created: list[str]
     parties_created: list[str]
     matchings: int
+    # Lettering codes found on one line only: the other side sits in another year's file.
+    unmatched_letterings: list[str]
 
 
 def problems_as_errors(problems: Sequence[Problem]) -> list[FieldError]:
@@ -210,7 +212,7 @@ def import_fec(session: Session, raw: bytes, *, actor_id: uuid.UUID | None = Non
         entries.record_many(session, batch, actor_id=actor_id)
     except ValidationFailed as exc:
         raise ValidationFailed(_rows_of(exc, grouped), exc.detail) from None
-    matchings = _letter(session, grouped, actor_id)
+    matchings, unmatched = _letter(session, grouped, actor_id)
     return ImportSummary(
         entries=len(grouped),
         lines=report.lines,
@@ -218,6 +220,7 @@ def import_fec(session: Session, raw: bytes, *, actor_id: uuid.UUID | None = Non
         journals_created=created_journals,
         parties_created=created_parties,
         matchings=matchings,
+        unmatched_letterings=unmatched,
     )
 
 
@@ -300,8 +303,12 @@ def _parties(
     return ids, created
 
 
-def _letter(session: Session, grouped: list[_Entry], actor_id: uuid.UUID | None) -> int:
-    """Match again the lines the file letters together, per account and code."""
+def _letter(
+    session: Session, grouped: list[_Entry], actor_id: uuid.UUID | None
+) -> tuple[int, list[str]]:
+    """Match again the lines the file letters together, per account and code, and name
+    the codes only one line of the file carries (lettered with a line of another year),
+    which stay open."""
     groups: dict[tuple[str, str], list[tuple[str, int]]] = {}
     dates: dict[tuple[str, str], date | None] = {}
     for entry in grouped:
@@ -311,8 +318,10 @@ def _letter(session: Session, grouped: list[_Entry], actor_id: uuid.UUID | None)
                 key = (line.values["CompteNum"], code)
                 groups.setdefault(key, []).append((f"{entry.journal}:{entry.number}"[:64], line_no))
                 dates[key] = parse_day(line.values["DateLet"])
+    unmatched = sorted({code for (_, code), members in groups.items() if len(members) < 2})
+    groups = {key: members for key, members in groups.items() if len(members) >= 2}
     if not groups:
-        return 0
+        return 0, unmatched
     line_ids = extraction.line_ids_by_source(
         session, SOURCE_TYPE, [source for members in groups.values() for source, _ in members]
     )
@@ -320,4 +329,4 @@ def _letter(session: Session, grouped: list[_Entry], actor_id: uuid.UUID | None)
         matching.match(
             session, [line_ids[member] for member in members], on=dates[key], actor_id=actor_id
         )
-    return len(groups)
+    return len(groups), unmatched

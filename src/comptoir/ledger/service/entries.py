@@ -451,6 +451,23 @@ def lines_of(session: Session, entry_id: uuid.UUID) -> list[JournalLine]:
     )
 
 
+def lines_by_source(session: Session, source_type: str, source_id: str) -> list[JournalLine]:
+    """The lines of the posted entries recorded for one source (``vat_on_payment`` of an
+    invoice), by the source index."""
+    return list(
+        session.scalars(
+            select(JournalLine)
+            .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
+            .where(
+                JournalEntry.source_type == source_type,
+                JournalEntry.source_id == source_id,
+                JournalEntry.status == "posted",
+            )
+            .order_by(JournalLine.entry_id, JournalLine.line_no)
+        )
+    )
+
+
 def _draft(session: Session, entry_id: uuid.UUID) -> JournalEntry:
     entry = get(session, entry_id)
     if entry.status != "draft":
@@ -648,6 +665,28 @@ def record(
     lookups = _Lookups(session)
     prepared = _prepare(lookups, data)
     year = _check_postable(lookups, prepared)
+    entry = _write_draft(session, prepared, actor_id)
+    _number_and_freeze(session, entry, year, actor_id)
+    outbox.emit(
+        session,
+        "journal_entry.posted",
+        {"id": str(entry.id), "number": display_number_of(session, entry)},
+    )
+    return entry
+
+
+def record_composed(
+    session: Session,
+    prepared: Prepared,
+    year: FiscalYear,
+    *,
+    actor_id: uuid.UUID | None = None,
+) -> JournalEntry:
+    """Post an entry the ledger composed itself from its own balances into ``year``,
+    whatever the lock date and the number of lines: a year-end close writes its closing
+    entry on a day the accountant has usually locked already, and carries forward one
+    line per account and party. It must balance like any other."""
+    check_balanced(prepared, organization.current(session).base_currency)
     entry = _write_draft(session, prepared, actor_id)
     _number_and_freeze(session, entry, year, actor_id)
     outbox.emit(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -22,6 +23,18 @@ from comptoir.ledger.service.reports import split
 Cell = str | int | Decimal | date | None
 CSV_MEDIA_TYPE = "text/csv; charset=utf-8"
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# A spreadsheet opening a CSV runs a cell starting with one of these as a formula
+# (``=HYPERLINK(...)`` in a label typed by a customer): OWASP's "CSV injection".
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+# xlsxwriter would otherwise turn ``=...`` strings into formulas and ``http://...`` into links.
+XLSX_OPTIONS = {
+    "in_memory": True,
+    "constant_memory": True,
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+}
 
 
 @dataclass(frozen=True)
@@ -169,9 +182,20 @@ def general_ledger_table(
     )
 
 
+def inert(text: str) -> str:
+    """Text a spreadsheet shows as typed: one starting like a formula gets a leading ``'``.
+    A plain signed number (``-8.6``, a percentage kept as text) is read as a number, never
+    run, and stays as it is."""
+    if text.startswith(FORMULA_STARTS) and not _PLAIN_NUMBER.fullmatch(text):
+        return f"'{text}"
+    return text
+
+
 def _text(value: Cell) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        return inert(value)
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
@@ -191,9 +215,11 @@ def to_csv(table: Table) -> Iterator[str]:
 
 
 def to_xlsx(table: Table) -> bytes:
-    """An XLSX workbook; rows are streamed to it (constant memory) and numbers stay numbers."""
+    """An XLSX workbook; rows are streamed to it (constant memory) and numbers stay numbers.
+    Text goes in as string cells, which a spreadsheet never evaluates, so it keeps its
+    characters as typed (no leading ``'`` as in the CSV)."""
     output = io.BytesIO()
-    workbook = xlsxwriter.Workbook(output, {"in_memory": True, "constant_memory": True})
+    workbook = xlsxwriter.Workbook(output, XLSX_OPTIONS)
     sheet = workbook.add_worksheet(table.title[:31].replace("/", "-").replace(":", "-"))
     bold = workbook.add_format({"bold": True})
     money = workbook.add_format({"num_format": "#,##0.00"})
@@ -207,8 +233,10 @@ def to_xlsx(table: Table) -> bytes:
                 sheet.write_number(index, column, float(value), money)
             elif isinstance(value, date):
                 sheet.write_datetime(index, column, value, day)
+            elif isinstance(value, str):
+                sheet.write_string(index, column, value)
             elif value is not None:
-                sheet.write(index, column, value)
+                sheet.write_number(index, column, value)
     sheet.set_column(0, len(table.columns) - 1, 16)
     workbook.close()
     return output.getvalue()

@@ -1,5 +1,6 @@
-"""Reads for legal extracts of the books (the French FEC): a fiscal year's posted lines in
-validation order, streamed in batches, and what an import of such an extract needs to know.
+"""Reads for extracts of the books (the French FEC, exports to other accounting tools): the
+posted lines of a fiscal year or of a date range in validation order, streamed in batches,
+and what an import of such an extract needs to know.
 
 Lines come out of one ordered query read ``batch`` rows at a time (a server-side cursor on
 PostgreSQL), so that a year of millions of lines never sits in memory.
@@ -8,15 +9,18 @@ PostgreSQL), so that a year of millions of lines never sits in memory.
 from __future__ import annotations
 
 import uuid
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import case, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.orm import Session
 
 from comptoir.kit.errors import NotFound
 from comptoir.ledger.models import (
+    CARRIED_FORWARD,
     Account,
     FiscalYear,
     Journal,
@@ -61,6 +65,15 @@ class ExtractLine:
     party_id: uuid.UUID | None
     matching_code: str | None
     matching_date: date | None
+    line_no: int
+    account_type: str
+    exchange_rate: Decimal
+    tax_code: str | None
+    tax_base: int | None
+    analytic_tag: str | None
+    source_type: str | None
+    source_id: str | None
+    year_start: date | None
 
 
 def fiscal_year(session: Session, reference: str) -> Year:
@@ -85,7 +98,43 @@ def year_lines(
     """The posted lines of a fiscal year: entries of the opening journal first, then every
     entry in the order it was posted (ties by journal and number), lines in their order.
 
-    A line lettered more than once (partial matchings) comes with its first lettering."""
+    Lettering comes by group: see :func:`lettering_groups`."""
+    return _lines(session, [JournalEntry.fiscal_year_id == year_id], batch)
+
+
+def range_lines(
+    session: Session, date_from: date, date_to: date, *, batch: int = BATCH
+) -> Iterator[ExtractLine]:
+    """The posted lines dated between the two days (inclusive) that count in balances, year
+    by year in the order of ``year_lines``. Carried-forward openings are left out: they
+    repeat balances the continuous ledger already holds (see ``ledger.models``), so an
+    extract of a range sums to the trial balance of that range."""
+    return _lines(
+        session,
+        [
+            JournalEntry.date >= date_from,
+            JournalEntry.date <= date_to,
+            JournalEntry.source_type.is_distinct_from(CARRIED_FORWARD),
+        ],
+        batch,
+    )
+
+
+def carried_forward_lines(
+    session: Session, on: date, *, batch: int = BATCH
+) -> Iterator[ExtractLine]:
+    """The lines of the opening entry a year-end close wrote on ``on`` (the next year's first
+    day), as ``year_lines`` gives them; none when no close wrote one that day."""
+    return _lines(
+        session,
+        [JournalEntry.source_type == CARRIED_FORWARD, JournalEntry.date == on],
+        batch,
+    )
+
+
+def _lines(
+    session: Session, conditions: list[ColumnElement[bool]], batch: int
+) -> Iterator[ExtractLine]:
     query = (
         select(
             JournalLine.id,
@@ -109,14 +158,26 @@ def year_lines(
             JournalLine.party_id,
             Matching.code,
             Matching.date,
+            JournalLine.line_no,
+            Account.type,
+            JournalLine.exchange_rate,
+            JournalLine.tax_code,
+            JournalLine.tax_base,
+            JournalLine.analytic_tag,
+            JournalEntry.source_type,
+            JournalEntry.source_id,
+            FiscalYear.start_date,
+            Matching.id,
         )
         .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
         .join(Journal, Journal.id == JournalEntry.journal_id)
         .join(Account, Account.id == JournalLine.account_id)
+        .outerjoin(FiscalYear, FiscalYear.id == JournalEntry.fiscal_year_id)
         .outerjoin(MatchingLine, MatchingLine.line_id == JournalLine.id)
         .outerjoin(Matching, Matching.id == MatchingLine.matching_id)
-        .where(JournalEntry.fiscal_year_id == year_id, JournalEntry.status == "posted")
+        .where(JournalEntry.status == "posted", *conditions)
         .order_by(
+            FiscalYear.start_date,
             case((Journal.type == "opening", 0), else_=1),
             JournalEntry.posted_at,
             Journal.code,
@@ -127,12 +188,55 @@ def year_lines(
         )
         .execution_options(yield_per=batch)
     )
+    groups = lettering_groups(session)
     previous: uuid.UUID | None = None
     for row in session.execute(query):
         if row[0] == previous:
             continue
         previous = row[0]
-        yield ExtractLine(*tuple(row))
+        *values, matching_id = tuple(row)
+        line = ExtractLine(*values)
+        group = groups.get(matching_id)
+        if group is not None:
+            line = replace(line, matching_code=group[0], matching_date=group[1])
+        yield line
+
+
+def lettering_groups(session: Session) -> dict[uuid.UUID, tuple[str, date]]:
+    """The lettering group of each matching that shares a line with another, as (code,
+    date): an invoice settled by a credit note and then by a payment is in two matchings,
+    but an extract prints one lettering per line, so the three lines must carry one code.
+    A group takes the code of its first matching and the date of its last.
+
+    Only lines matched more than once link matchings, and those are few: the groups are
+    built from them alone, whatever the size of the books."""
+    shared = select(MatchingLine.line_id).group_by(MatchingLine.line_id).having(func.count() > 1)
+    rows = session.execute(
+        select(MatchingLine.line_id, Matching.id, Matching.code, Matching.date)
+        .join(Matching, Matching.id == MatchingLine.matching_id)
+        .where(MatchingLine.line_id.in_(shared))
+    ).all()
+    parent: dict[uuid.UUID, uuid.UUID] = {}
+
+    def root(matching_id: uuid.UUID) -> uuid.UUID:
+        while parent.setdefault(matching_id, matching_id) != matching_id:
+            matching_id = parent[matching_id]
+        return matching_id
+
+    seen: dict[uuid.UUID, tuple[str, date]] = {}
+    first_of_line: dict[uuid.UUID, uuid.UUID] = {}
+    for line_id, matching_id, code, on in rows:
+        seen[matching_id] = (code, on)
+        parent[root(matching_id)] = root(first_of_line.setdefault(line_id, matching_id))
+    members: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+    for matching_id in seen:
+        members[root(matching_id)].append(matching_id)
+    groups: dict[uuid.UUID, tuple[str, date]] = {}
+    for group in members.values():
+        code = min((seen[m][1], seen[m][0]) for m in group)[1]
+        last = max(seen[m][1] for m in group)
+        groups.update(dict.fromkeys(group, (code, last)))
+    return groups
 
 
 def has_posted_entries(session: Session, date_from: date, date_to: date) -> bool:
@@ -148,6 +252,22 @@ def has_posted_entries(session: Session, date_from: date, date_to: date) -> bool
             .limit(1)
         )
         is not None
+    )
+
+
+def journal_codes(session: Session, date_from: date, date_to: date) -> set[str]:
+    """The codes of the journals with posted entries between the two dates (inclusive)."""
+    return set(
+        session.scalars(
+            select(Journal.code)
+            .join(JournalEntry, JournalEntry.journal_id == Journal.id)
+            .where(
+                JournalEntry.status == "posted",
+                JournalEntry.date >= date_from,
+                JournalEntry.date <= date_to,
+            )
+            .distinct()
+        )
     )
 
 

@@ -58,10 +58,42 @@ def lock_date(session: Session) -> date | None:
     return settings(session).lock_date
 
 
+def settings_for_change(session: Session) -> LedgerSettings:
+    """The settings row locked until the transaction ends, for what moves the lock date or
+    closes a period (a year-end close, a VAT return filed): postings read the row with a
+    shared lock (:class:`OpenPeriods`), so none slips into a period while it is closed, and
+    two such changes run one after the other. Take it before any other ledger row."""
+    row: LedgerSettings | None = session.scalar(
+        select(LedgerSettings).with_for_update().execution_options(populate_existing=True)
+    )
+    if row is None:
+        raise Conflict("This organization has no books yet.", code="no_books")
+    return row
+
+
+def check_lock_date(session: Session, value: date | None) -> None:
+    """A closed year stays locked: the lock date may not move back into it."""
+    latest = session.scalar(
+        select(FiscalYear.end_date)
+        .where(FiscalYear.closed_at.is_not(None))
+        .order_by(FiscalYear.end_date.desc())
+        .limit(1)
+    )
+    if latest is not None and (value is None or value < latest):
+        raise ValidationFailed.single(
+            "lock_date",
+            f"The fiscal year ending {latest.isoformat()} is closed; the lock date cannot "
+            "come before its end.",
+            "before_closed_year",
+        )
+
+
 def set_lock_date(session: Session, value: date | None) -> LedgerSettings:
-    """Refuse postings on or before ``value``. Moving it back needs no special right here:
-    the scope ``entries:write`` guards it, and the audit trail records it."""
-    row = settings(session)
+    """Refuse postings on or before ``value``. Moving it back needs no special right here
+    (the scope ``entries:write`` guards it, and the audit trail records it), but never
+    into a closed year."""
+    check_lock_date(session, value)
+    row = settings_for_change(session)
     before = row.lock_date
     row.lock_date = value
     session.flush()
@@ -82,7 +114,17 @@ class OpenPeriods:
 
     def __init__(self, session: Session) -> None:
         self.session = session
-        self.locked = lock_date(session)
+        # A shared lock on the settings row until the posting commits: a close or a VAT
+        # filing (which lock the row for change) waits for it, and it waits for them, then
+        # reads the lock date they leave (SQLite writers are serialised anyway).
+        row = session.scalar(
+            select(LedgerSettings)
+            .with_for_update(key_share=True)
+            .execution_options(populate_existing=True)
+        )
+        if row is None:
+            raise Conflict("This organization has no books yet.", code="no_books")
+        self.locked = row.lock_date
         self.start_month = organization.current(session).fiscal_year_start_month
         self.years: dict[date, FiscalYear] = {}
 

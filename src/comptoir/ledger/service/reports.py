@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, case, func, literal, or_, select, text
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal, or_, select, text
 from sqlalchemy.orm import Session
 
 from comptoir.kit.errors import ValidationFailed
@@ -41,6 +41,38 @@ def posted_lines() -> ColumnElement[bool]:
     status of their own; those entries are few and found by a partial index, and the
     entry id sits in ``ix_journal_lines_balances`` for the sums."""
     return JournalLine.entry_id.not_in(select(JournalEntry.id).where(text(UNCOUNTED)))
+
+
+# ``source_type`` of the entry that zeroes a fiscal year's income and expense accounts at
+# its close, and of the allocation of its result that the close posts
+# (``ledger.service.closing``); an allocation posted by hand is an ordinary entry.
+CLOSING_ENTRY = "fiscal_year_close"
+RESULT_ALLOCATION = "result_allocation"
+
+
+def closing_entries(
+    session: Session, date_from: date | None, date_to: date, *, allocation: bool = False
+) -> list[uuid.UUID]:
+    """The year-end closing entries dated in the range, with the allocations of results
+    a close posted when ``allocation``: a handful at most, found through the entries' date
+    index rather than by a condition every line would be tested on."""
+    sources = (CLOSING_ENTRY, RESULT_ALLOCATION) if allocation else (CLOSING_ENTRY,)
+    query = select(JournalEntry.id).where(
+        JournalEntry.source_type.in_(sources),
+        JournalEntry.status == "posted",
+        JournalEntry.date <= date_to,
+    )
+    if date_from is not None:
+        query = query.where(JournalEntry.date >= date_from)
+    return list(session.scalars(query))
+
+
+def _before_closing(
+    session: Session, date_from: date | None, date_to: date, allocation: bool
+) -> ColumnElement[bool] | None:
+    """Leaves out the closing entries of the range, or None when there are none."""
+    closing = closing_entries(session, date_from, date_to, allocation=allocation)
+    return JournalLine.entry_id.not_in(closing) if closing else None
 
 
 def _check_range(date_from: date | None, date_to: date) -> None:
@@ -185,6 +217,9 @@ class LedgerLine:
     matching_code: str | None
     party_id: uuid.UUID | None
     display_number: str | None = None
+    account_id: uuid.UUID | None = None
+    tax_code: str | None = None
+    tax_base: int | None = None
 
 
 @dataclass(frozen=True)
@@ -327,6 +362,9 @@ def _lines_page(
                 matching_code.label("matching_code"),
                 JournalLine.party_id,
                 FiscalYear.start_date.label("year_start"),
+                JournalLine.account_id,
+                JournalLine.tax_code,
+                JournalLine.tax_base,
             )
             .join(JournalEntry, JournalEntry.id == JournalLine.entry_id)
             .join(Journal, Journal.id == JournalLine.journal_id)
@@ -362,6 +400,9 @@ def _lines_page(
                 r.matching_code,
                 r.party_id,
                 format_entry_number(r.code, r.year_start, r.number),
+                r.account_id,
+                r.tax_code,
+                None if r.tax_base is None else int(r.tax_base),
             )
         )
     return AccountLines(
@@ -486,16 +527,32 @@ def postable_accounts(session: Session) -> list[AccountFacts]:
 
 
 def balances_by_account(
-    session: Session, *, date_from: date | None, date_to: date
+    session: Session,
+    *,
+    date_from: date | None,
+    date_to: date,
+    before_closing: bool = False,
+    allocation: bool = False,
 ) -> dict[uuid.UUID, int]:
     """Signed balance (debit positive) per account of the posted lines in the range, in
-    one aggregate the covering index answers; accounts without lines are left out."""
+    one aggregate the covering index answers; accounts without lines are left out.
+
+    ``before_closing`` leaves out the year-end closing entries: what a period earned is
+    read from income and expense accounts as they stood before a close zeroed them, the
+    one way every figure of a period's result is computed. ``allocation`` leaves out the
+    allocations of results the close posted too: the statements that set the whole close
+    apart, since it moves nothing in or out of the company."""
     _check_range(date_from, date_to)
     query = select(JournalLine.account_id, func.sum(JournalLine.debit - JournalLine.credit)).where(
         posted_lines(), JournalLine.date <= date_to
     )
     if date_from is not None:
         query = query.where(JournalLine.date >= date_from)
+    if (
+        before_closing
+        and (exclusion := _before_closing(session, date_from, date_to, allocation)) is not None
+    ):
+        query = query.where(exclusion)
     return {
         account_id: int(total or 0)
         for account_id, total in session.execute(query.group_by(JournalLine.account_id))
@@ -510,14 +567,91 @@ def lines_of_accounts(
     date_to: date,
     limit: int | None = None,
     cursor: str | None = None,
+    before_closing: bool = False,
+    allocation: bool = False,
 ) -> AccountLines:
     """The posted lines of several accounts in date order, a page at a time, with the
-    totals of the whole range; ``balance`` runs from zero over the range."""
+    totals of the whole range; ``balance`` runs from zero over the range.
+    ``before_closing``, ``allocation``: see :func:`balances_by_account`."""
     _check_range(date_from, date_to)
+    accounts: ColumnElement[bool] = JournalLine.account_id.in_(account_ids)
+    if (
+        before_closing
+        and (exclusion := _before_closing(session, date_from, date_to, allocation)) is not None
+    ):
+        accounts = and_(accounts, exclusion)
     return _lines_page(
         session,
-        JournalLine.account_id.in_(account_ids),
+        accounts,
         start=date_from or date.min,
+        date_to=date_to,
+        filters=LedgerFilter(),
+        limit=limit,
+        cursor=cursor,
+        opening=0,
+    )
+
+
+@dataclass(frozen=True)
+class TaxCodeSums:
+    """The posted lines of one account carrying one tax code over a range, summed."""
+
+    account_id: uuid.UUID
+    tax_code: str
+    debit: int
+    credit: int
+    # Signed like the lines' ``tax_base``: debit side positive.
+    tax_base: int
+
+
+def tax_code_sums(session: Session, *, date_from: date, date_to: date) -> list[TaxCodeSums]:
+    """Per account and tax code, the debits, credits and tax bases of the posted lines
+    dated in the range that carry a tax code: everything a VAT return reads."""
+    _check_range(date_from, date_to)
+    rows = session.execute(
+        select(
+            JournalLine.account_id,
+            JournalLine.tax_code,
+            func.sum(JournalLine.debit),
+            func.sum(JournalLine.credit),
+            func.sum(func.coalesce(JournalLine.tax_base, 0)),
+        )
+        .where(
+            posted_lines(),
+            JournalLine.tax_code.is_not(None),
+            JournalLine.date >= date_from,
+            JournalLine.date <= date_to,
+        )
+        .group_by(JournalLine.account_id, JournalLine.tax_code)
+    )
+    return [
+        TaxCodeSums(account_id, code or "", int(debit or 0), int(credit or 0), int(base or 0))
+        for account_id, code, debit, credit, base in rows
+    ]
+
+
+def lines_of_tax_codes(
+    session: Session,
+    selection: dict[str, list[uuid.UUID]],
+    *,
+    date_from: date,
+    date_to: date,
+    limit: int | None = None,
+    cursor: str | None = None,
+) -> AccountLines:
+    """The posted lines carrying a tax code of ``selection`` on one of the accounts listed
+    for that code, in date order, a page at a time (see ``_lines_page``): the lines
+    behind a box of a VAT return, which ``tax_code_sums`` added up by the same rule."""
+    _check_range(date_from, date_to)
+    chosen = [
+        and_(JournalLine.tax_code == code, JournalLine.account_id.in_(account_ids))
+        for code, account_ids in sorted(selection.items())
+        if account_ids
+    ]
+    return _lines_page(
+        session,
+        or_(*chosen) if chosen else false(),
+        start=date_from,
         date_to=date_to,
         filters=LedgerFilter(),
         limit=limit,

@@ -13,6 +13,7 @@ ACCOUNT_SUBTYPES = (
     "internal_transfer",
     "tax_collected",
     "tax_deductible",
+    "tax_deductible_assets",
     "tax_payable",
     "tax_credit",
     "tax_pending",

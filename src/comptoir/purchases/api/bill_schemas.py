@@ -178,7 +178,11 @@ class BillOut(BillSummary):
     notes: str | None
     bill_id: uuid.UUID | None = Field(description="Credit notes: the bill corrected")
     lines: list[BillLineOut]
-    taxes: list[TaxOut]
+    taxes: list[TaxOut] = Field(description="The taxes charged, which add up to `tax`")
+    self_assessed_taxes: list[TaxOut] = Field(
+        description="VAT you owe and deduct under a reverse charge (e.g. FR-AI-S-20): posted "
+        "both due and deductible, outside `tax` and `gross`, not paid to the supplier"
+    )
     submitted_at: datetime | None
     approval: ApprovalOut
     rejection_reason: str | None

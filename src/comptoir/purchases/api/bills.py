@@ -22,6 +22,7 @@ from comptoir.purchases.models import PurchaseDocument
 from comptoir.purchases.service import approvals, bill_lines, bills, credit_notes, settlements
 from comptoir.server.deps import DbSession, require_scope
 from comptoir.server.idempotency import IdempotencyGuard
+from comptoir.tax.service.calculation import TaxTotal
 
 router = APIRouter(prefix="/api/v1")
 
@@ -143,6 +144,15 @@ def _history(session: DbSession, document: PurchaseDocument) -> list[shared.Hist
     ]
 
 
+def _tax_out(total: TaxTotal, money: str) -> schemas.TaxOut:
+    return schemas.TaxOut(
+        code=total.code,
+        rate=plain_decimal(total.rate),
+        base=format_minor(total.base, money),
+        amount=format_minor(total.amount, money),
+    )
+
+
 def _detail(session: DbSession, document: PurchaseDocument) -> schemas.BillOut:
     party = parties.get(session, document.party_id)
     duplicates = _duplicates(session, [document])
@@ -181,14 +191,9 @@ def _detail(session: DbSession, document: PurchaseDocument) -> schemas.BillOut:
             )
             for line in lines
         ],
-        taxes=[
-            schemas.TaxOut(
-                code=total.code,
-                rate=plain_decimal(total.rate),
-                base=format_minor(total.base, money),
-                amount=format_minor(total.amount, money),
-            )
-            for total in calculation.taxes
+        taxes=[_tax_out(total, money) for total in calculation.taxes if not total.self_assessed],
+        self_assessed_taxes=[
+            _tax_out(total, money) for total in calculation.taxes if total.self_assessed
         ],
         submitted_at=document.submitted_at,
         approval=shared.ApprovalOut(

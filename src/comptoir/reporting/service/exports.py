@@ -2,7 +2,9 @@
 
 CSV columns: ``Code``, ``Line``, ``Level`` (0 for the statement's main sections),
 ``Amount``, ``Comparative``, ``Variance``, ``Variance %``; amounts with a decimal point
-and no thousands separator, empty comparative columns when nothing is compared.
+and no thousands separator, empty comparative columns when nothing is compared. A
+statement drawn as a matrix (changes in equity) has its own columns in place of
+``Amount``, the last of them the amount.
 """
 
 from __future__ import annotations
@@ -53,11 +55,14 @@ def table(statement: Statement) -> Table:
 
     def rows() -> Iterator[list[Cell]]:
         for line in statement.all_lines():
+            figures: list[Cell] = [from_minor(line.amount, money)]
+            if statement.columns:
+                figures = [from_minor(line.cells[code], money) for code, _ in statement.columns]
             yield [
                 line.code,
                 line.label,
                 line.level,
-                from_minor(line.amount, money),
+                *figures,
                 optional(line.comparative),
                 optional(line.variance),
                 line.variance_percent,
@@ -66,9 +71,14 @@ def table(statement: Statement) -> Table:
     return Table(
         title=f"{statement.title} ({money})",
         filename=filename(statement),
-        columns=COLUMNS,
+        columns=[*COLUMNS[:3], *figure_labels(statement), *COLUMNS[4:]],
         rows=rows(),
     )
+
+
+def figure_labels(statement: Statement) -> list[str]:
+    """The headings of the figures a statement shows before any comparison."""
+    return [label for _, label in statement.columns] or [COLUMNS[3]]
 
 
 @dataclass(frozen=True)
@@ -86,7 +96,12 @@ def _is_empty(line: StatementLine) -> bool:
     """Nothing behind the line in either column (a section: in any of its lines)."""
     if line.children:
         return all(_is_empty(child) for child in line.children)
-    return line.amount == 0 and not line.comparative and not line.account_ids
+    return (
+        line.amount == 0
+        and not line.comparative
+        and not line.account_ids
+        and not any(line.cells.values())
+    )
 
 
 def display_rows(statement: Statement, *, show_empty: bool = False) -> list[DisplayRow]:
@@ -122,6 +137,11 @@ def to_pdf(statement: Statement, organization_name: str, *, show_empty: bool = F
         return "" if value is None else format_minor(value, money)
 
     columns = [Column("Line", width=4.0), Column(f"Amount ({money})", "right", 1.4)]
+    if statement.columns:
+        columns = [
+            Column("Line", width=2.6),
+            *(Column(label, "right", 1.1) for _, label in statement.columns),
+        ]
     if compared:
         columns += [
             Column("Comparative", "right", 1.4),
@@ -136,7 +156,10 @@ def to_pdf(statement: Statement, organization_name: str, *, show_empty: bool = F
         if line is None:
             cells += [""] * (len(columns) - 1)
         else:
-            cells.append(amount(line.amount))
+            if statement.columns:
+                cells += [amount(line.cells[code]) for code, _ in statement.columns]
+            else:
+                cells.append(amount(line.amount))
             if compared:
                 cells += [
                     amount(line.comparative),

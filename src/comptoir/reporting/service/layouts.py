@@ -18,7 +18,7 @@ from importlib.resources import files
 from typing import Any, Literal
 
 Side = Literal["debit", "credit"]
-StatementKind = Literal["income_statement", "balance_sheet"]
+StatementKind = Literal["income_statement", "balance_sheet", "cash_flow", "equity"]
 LayoutName = Literal["fr_pcg", "ifrs"]
 LAYOUTS: tuple[LayoutName, ...] = ("fr_pcg", "ifrs")
 STATEMENT_TYPES: dict[StatementKind, frozenset[str]] = {
@@ -108,14 +108,33 @@ class StatementLayout:
 
 
 @dataclass(frozen=True)
+class EquityLayout:
+    """The statement of changes in equity: its rows are the leaves of a balance-sheet
+    section (``rows``); ``movements`` place each equity account's movements, outside the
+    close, in a column (contributions, distributions, other)."""
+
+    title: str
+    rows: str
+    movements: StatementLayout
+
+
+@dataclass(frozen=True)
 class Layout:
     name: str
     label: str
     income_statement: StatementLayout
     balance_sheet: StatementLayout
+    cash_flow: StatementLayout
+    equity: EquityLayout
 
     def statement(self, kind: StatementKind) -> StatementLayout:
-        return self.income_statement if kind == "income_statement" else self.balance_sheet
+        if kind == "equity":
+            return self.equity.movements
+        return {
+            "income_statement": self.income_statement,
+            "balance_sheet": self.balance_sheet,
+            "cash_flow": self.cash_flow,
+        }[kind]
 
 
 def _formula(text: str) -> tuple[tuple[int, str], ...]:
@@ -172,6 +191,14 @@ def load(name: str) -> Layout:
         label=data["label"],
         income_statement=_statement("income_statement", data["income_statement"]),
         balance_sheet=_statement("balance_sheet", data["balance_sheet"]),
+        cash_flow=_statement("cash_flow", data["cash_flow"]),
+        equity=EquityLayout(
+            title=data["equity"]["title"],
+            rows=data["equity"]["rows"],
+            movements=_statement(
+                "equity", {"title": data["equity"]["title"], "lines": data["equity"]["movements"]}
+            ),
+        ),
     )
 
 

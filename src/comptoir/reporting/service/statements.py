@@ -45,6 +45,8 @@ class StatementLine:
     children: list[StatementLine] = field(default_factory=list)
     # "current_result" or "prior_result" on the equity lines that carry unclosed results.
     role: str | None = None
+    # A statement drawn as a matrix (changes in equity): the figure of each column.
+    cells: dict[str, int] = field(default_factory=dict)
 
     def walk(self) -> list[StatementLine]:
         return [self, *(line for child in self.children for line in child.walk())]
@@ -62,10 +64,12 @@ class Statement:
     compare_from: date | None
     compare_to: date | None
     lines: list[StatementLine]
-    # The net result (balance sheet: the year's unclosed result, shown in equity).
+    # The net result (balance sheet: the year's result, shown in equity).
     result: int | None
     # Balance sheet: its two sides, which must agree.
     totals: dict[str, int]
+    # A matrix's columns (code, label), in the order shown; the last one is ``amount``.
+    columns: tuple[tuple[str, str], ...] = ()
 
     @property
     def balanced(self) -> bool:
@@ -137,8 +141,9 @@ class _Figures:
 
     leaves: dict[str, int]
     accounts: dict[str, list[uuid.UUID]]
-    # Balance sheet: the unclosed result of the current fiscal year, debit positive.
-    unclosed_result: int = 0
+    # Balance sheet: the current fiscal year's result, debit positive: what its income and
+    # expense accounts add up to until the close, the current-year earnings account after.
+    year_result: int = 0
 
 
 def _place(
@@ -219,8 +224,42 @@ def _income_figures(
     date_from: date,
     date_to: date,
 ) -> _Figures:
-    balances = reports.balances_by_account(session, date_from=date_from, date_to=date_to)
-    return _place(statement, facts, balances)
+    return _place(statement, facts, period_balances(session, date_from, date_to))
+
+
+def period_balances(session: Session, date_from: date, date_to: date) -> dict[uuid.UUID, int]:
+    """Balances of the posted lines dated in the range as the period earned them: the
+    year-end closing entries, which zero income and expense accounts into the year's
+    result, are left out, or a closed year would read as having earned nothing. Every
+    figure of a period's result (income statement, summaries, cash flow) reads this."""
+    return reports.balances_by_account(
+        session, date_from=date_from, date_to=date_to, before_closing=True
+    )
+
+
+@dataclass(frozen=True)
+class ProfitAndLoss:
+    """A period's revenue and expenses (both positive when usual) and their difference."""
+
+    revenue: int
+    expenses: int
+
+    @property
+    def profit(self) -> int:
+        return self.revenue - self.expenses
+
+
+def profit_and_loss(session: Session, date_from: date, date_to: date) -> ProfitAndLoss:
+    """Revenue (income accounts, credit positive) and expenses (expense accounts, debit
+    positive) of the range, from :func:`period_balances`."""
+    types = {a.account_id: a.type for a in reports.postable_accounts(session)}
+    revenue = expenses = 0
+    for account_id, balance in period_balances(session, date_from, date_to).items():
+        if types.get(account_id) == "income":
+            revenue -= balance
+        elif types.get(account_id) == "expense":
+            expenses += balance
+    return ProfitAndLoss(revenue, expenses)
 
 
 def income_statement(
@@ -293,7 +332,13 @@ def _balance_figures(
             prior_result += balance - current
     figures.leaves[_role_leaf(statement, "current_result")] += current_result
     figures.leaves[_role_leaf(statement, "prior_result")] += prior_result
-    return _Figures(figures.leaves, figures.accounts, current_result)
+    closed_result = sum(
+        balance
+        for account_id, balance in balances.items()
+        if (account := facts.get(account_id)) is not None
+        and account.subtype == "current_year_earnings"
+    )
+    return _Figures(figures.leaves, figures.accounts, current_result + closed_result)
 
 
 def balance_sheet(
@@ -329,7 +374,7 @@ def balance_sheet(
         compare_to=compare_to,
         lines=_tree(statement, current, figures.accounts, comparative),
         # Shown as equity reads it: a profit is a credit.
-        result=-figures.unclosed_result,
+        result=-figures.year_result,
         totals={code: current[code] for code in sides},
     )
 
@@ -371,7 +416,10 @@ def lines_behind(
             "line", "This line is computed from other lines: open those instead."
         )
     start = date_from if statement == "income_statement" else None
-    balances = reports.balances_by_account(session, date_from=start, date_to=date_to)
+    before_closing = statement == "income_statement"
+    balances = reports.balances_by_account(
+        session, date_from=start, date_to=date_to, before_closing=before_closing
+    )
     figures = _place(statement_layout, _facts(session), balances)
     leaf_codes = [leaf.code for leaf in line.walk() if leaf.is_leaf]
     account_ids = sorted(
@@ -380,7 +428,13 @@ def lines_behind(
     )
     amount = line.sign * sum(figures.leaves.get(code, 0) for code in leaf_codes)
     page = reports.lines_of_accounts(
-        session, account_ids, date_from=start, date_to=date_to, limit=limit, cursor=cursor
+        session,
+        account_ids,
+        date_from=start,
+        date_to=date_to,
+        limit=limit,
+        cursor=cursor,
+        before_closing=before_closing,
     )
     return LinesBehind(line.code, line.label, amount, line.sign, account_ids, page)
 

@@ -448,6 +448,7 @@ def check_lines(
             session,
             currency=currency,
             prices_include_tax=prices_include_tax,
+            side="sale",
             lines=[
                 DocumentLine(
                     quantity=line["quantity"],
@@ -537,6 +538,7 @@ def recalculate(
         session,
         currency=currency,
         prices_include_tax=prices_include_tax,
+        side="sale",
         lines=[
             DocumentLine(
                 quantity=line["quantity"],

@@ -38,8 +38,8 @@ def _check_chronology(session: Session, document: SalesDocument) -> None:
     if latest is not None and document.issue_date < latest:
         raise ValidationFailed.single(
             "issue_date",
-            f"A {documents.KIND_NAMES[document.kind]} dated {latest.isoformat()} was already "
-            "issued; numbers must follow dates, so date this one on or after it.",
+            f"The last {documents.KIND_NAMES[document.kind]} issued is dated "
+            f"{latest.isoformat()}; numbers must follow dates, so date this one on or after it.",
             "before_last_issued",
         )
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from comptoir.identity.service import organizations
@@ -18,6 +18,7 @@ from comptoir.ledger.service import matching, rates
 from comptoir.outbox import service as outbox
 from comptoir.sales.models import Allocation, SalesDocument
 from comptoir.sales.service import documents, posting
+from comptoir.tax.service import exigibility
 
 
 def refresh_status(session: Session, invoice: SalesDocument) -> None:
@@ -114,6 +115,8 @@ def record_allocation(
         actor_id=actor_id,
         limit=limit,
     )
+    if payment_id is not None:
+        _transfer_vat_on_payment(session, invoice, on, actor_id)
     documents.log(
         session,
         invoice,
@@ -128,6 +131,34 @@ def record_allocation(
     refresh_status(session, invoice)
     session.flush()
     return allocation
+
+
+def _transfer_vat_on_payment(
+    session: Session, document: SalesDocument, on: date, actor_id: uuid.UUID | None
+) -> None:
+    """Move the paid share of the document's VAT due on payment to the collected account:
+    an invoice's for a payment, a credit note's back for a refund. Only cash counts, as a
+    credit note settling an invoice reverses its share of the pending VAT itself."""
+    assert document.entry_id is not None
+    assert document.number is not None
+    cash = session.scalar(
+        select(func.coalesce(func.sum(Allocation.amount), 0)).where(
+            Allocation.document_id == document.id, Allocation.payment_id.is_not(None)
+        )
+    )
+    exigibility.transfer(
+        session,
+        exigibility.Settled(
+            document_id=document.id,
+            number=document.number,
+            entry_id=document.entry_id,
+            party_id=document.party_id,
+            gross=document.gross,
+            cash=int(cash or 0),
+            on=on,
+        ),
+        actor_id=actor_id,
+    )
 
 
 def allocations_of(session: Session, document_id: uuid.UUID) -> list[Allocation]:

@@ -179,13 +179,17 @@ def product_options(session: Db) -> list[Any]:
     return page.items
 
 
-def tax_options(session: Db, keep: set[str] | None = None) -> list[tuple[str, str]]:
-    """The organization's active taxes, and any inactive one a document still uses."""
+def tax_options(
+    session: Db, keep: set[str] | None = None, *, sale: bool = False
+) -> list[tuple[str, str]]:
+    """The organization's active taxes, and any inactive one a document still uses; for a
+    ``sale``, without the taxes only a buyer self-assesses."""
     wanted = keep or set()
     return [
         (tax.code, tax.label)
         for tax in taxes.list_taxes(session)
-        if tax.active or tax.code in wanted
+        if (tax.active or tax.code in wanted)
+        and not (sale and taxes.is_self_assessed(tax) and tax.code not in wanted)
     ]
 
 

@@ -398,6 +398,7 @@ def live_totals(session: Db, visitor: Visitor, typed: TypedDocument) -> LiveTota
             session,
             currency=currency,
             prices_include_tax=bool(typed.values["prices_include_tax"]),
+            side="sale",
             lines=[
                 DocumentLine(
                     common.number_text(typed.lines[row].values["quantity"]) or "1",
@@ -473,7 +474,7 @@ def lines_context(
         "form": form,
         "max_lines": MAX_FORM_LINES,
         "focus": focus,
-        "tax_options": common.tax_options(session, used),
+        "tax_options": common.tax_options(session, used, sale=True),
         "totals": live_totals(session, visitor, typed),
         "row_amounts": False,
     }
@@ -664,7 +665,7 @@ def editor_taxes(
             "typed": typed,
             "rows": rows,
             "form": FormState(typed.form_values()),
-            "tax_options": common.tax_options(session, used),
+            "tax_options": common.tax_options(session, used, sale=True),
         },
         typed.pages,
     )

@@ -15,6 +15,11 @@ UI preview call :func:`calculate`, so that they all show the same cents.
   a provincial tax over a federal one); other taxes on the net alone. Exact amounts carry
   into compound bases, so that the order of rounding never changes a result.
 - A fixed tax is an amount per unit of quantity, never included in the price.
+- A self-assessed tax (a reverse charge at a non-zero rate: the buyer owes the VAT the
+  seller does not charge, and deducts it) is computed on the line's base like any other
+  but is neither in the line's tax nor in its gross, which is what the supplier is paid; it
+  is never included in a price, and compound taxes leave it out of their base. Lines and
+  totals report it apart, as ``self_assessed``.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ class TaxRule:
     compound: bool = False
     # A tax whose rate is always part of the price, whatever the document says.
     price_included: bool = False
+    self_assessed: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,7 @@ class LineTax:
     code: str
     base: int
     amount: int
+    self_assessed: bool = False
 
 
 @dataclass(frozen=True)
@@ -64,6 +71,8 @@ class LineResult:
     tax: int
     gross: int
     taxes: tuple[LineTax, ...]
+    # Self-assessed taxes of the line, outside ``tax`` and ``gross``.
+    self_assessed: int = 0
 
 
 @dataclass(frozen=True)
@@ -73,6 +82,7 @@ class TaxTotal:
     kind: str
     base: int
     amount: int
+    self_assessed: bool = False
 
 
 @dataclass(frozen=True)
@@ -85,6 +95,7 @@ class Calculation:
     net: int
     tax: int
     gross: int
+    self_assessed: int = 0
     # The exact (unrounded) amounts per line and tax, for tests and audits of rounding.
     exact: list[dict[str, Decimal]] = field(default_factory=list, repr=False)
 
@@ -104,13 +115,23 @@ def _exact_taxes(net: Decimal, quantity: Decimal, taxes: Sequence[TaxRule]) -> l
         if tax.kind == "fixed":
             amounts.append(quantity * tax.amount)
             continue
-        base = net + sum(amounts, Decimal(0)) if tax.compound else net
+        # Taxes the buyer self-assesses are not charged, so no tax is charged on them.
+        charged = (
+            amount
+            for previous, amount in zip(taxes, amounts, strict=False)
+            if not previous.self_assessed
+        )
+        base = net + sum(charged, Decimal(0)) if tax.compound else net
         amounts.append(base * tax.rate / HUNDRED)
     return amounts
 
 
 def _included(tax: TaxRule, prices_include_tax: bool) -> bool:
-    return tax.kind == "percent" and (prices_include_tax or tax.price_included)
+    return (
+        tax.kind == "percent"
+        and not tax.self_assessed
+        and (prices_include_tax or tax.price_included)
+    )
 
 
 def _exact_line(
@@ -190,20 +211,37 @@ def calculate(
                 for tax, units in zip(line.taxes, rounded, strict=True)
                 if _included(tax, prices_include_tax)
             )
-            tax_total = sum(rounded)
+            tax_total = sum(
+                units
+                for tax, units in zip(line.taxes, rounded, strict=True)
+                if not tax.self_assessed
+            )
             line_taxes: list[LineTax] = []
             for index, (tax, units) in enumerate(zip(line.taxes, rounded, strict=True)):
-                base = net + (sum(rounded[:index]) if tax.compound else 0)
-                line_taxes.append(LineTax(tax.code, base, units))
+                charged = (
+                    before
+                    for previous, before in zip(line.taxes[:index], rounded[:index], strict=True)
+                    if not previous.self_assessed
+                )
+                base = net + (sum(charged) if tax.compound else 0)
+                line_taxes.append(LineTax(tax.code, base, units, tax.self_assessed))
                 bases[tax.code] += base
                 amounts_by_code[tax.code] += units
-            results.append(LineResult(net, tax_total, net + tax_total, tuple(line_taxes)))
+            results.append(
+                LineResult(
+                    net,
+                    tax_total,
+                    net + tax_total,
+                    tuple(line_taxes),
+                    sum(rounded) - tax_total,
+                )
+            )
             exact_report.append(
                 {"net": exact_net}
                 | {tax.code: value for tax, value in zip(line.taxes, exact_taxes, strict=True)}
             )
     totals = [
-        TaxTotal(code, tax.rate, tax.kind, bases[code], amounts_by_code[code])
+        TaxTotal(code, tax.rate, tax.kind, bases[code], amounts_by_code[code], tax.self_assessed)
         for code, tax in codes.items()
     ]
     net_total = sum(result.net for result in results)
@@ -217,5 +255,6 @@ def calculate(
         net_total,
         tax_total,
         net_total + tax_total,
+        sum(result.self_assessed for result in results),
         exact_report,
     )

@@ -3,8 +3,10 @@ Zambian tax codes, and the taxes a new organization starts with, per country.
 
 A country with a file in ``tax/templates`` (``FR.csv``) starts with exactly those taxes.
 Any other country starts with its national VAT rates from ``data/vat_rates.csv``, the
-EU's reverse-charge taxes if it is a member state, export and exempt taxes; Zambia adds
-the ZRA codes and the United States its state's base sales-tax rate.
+EU's reverse-charge taxes if it is a member state (0 % ones for its sales, and ones at its
+standard rate that it self-assesses on services and goods bought from another member
+state), export and exempt taxes; Zambia adds the ZRA codes and the United States its
+state's base sales-tax rate.
 """
 
 from __future__ import annotations
@@ -163,6 +165,45 @@ def _zambian_codes() -> list[TaxTemplate]:
     ]
 
 
+def _self_assessed(country: str) -> list[TaxTemplate]:
+    """The taxes a buyer of ``country`` owes and deducts on what it buys from another EU
+    member state, at its standard rate, on the chart's self-assessed VAT account when it
+    has one."""
+    standard = [
+        vat.rate
+        for vat in vat_rates()
+        if vat.country == country and not vat.region and vat.category == "standard"
+    ]
+    if not standard:
+        return []
+    rate = standard[0]
+    shown = f"{rate.normalize():f}"
+    owed = "subtype:tax_self_assessed|subtype:tax_collected"
+    return [
+        TaxTemplate(
+            f"{country}-RC-S-{shown}",
+            f"Reverse charge on services bought from another EU member state, {shown} %",
+            rate,
+            "standard",
+            "reverse_charge",
+            "services",
+            collected_account=owed,
+            mention="Reverse charge",
+            country=country,
+        ),
+        TaxTemplate(
+            f"{country}-RC-G-{shown}",
+            f"Intra-EU acquisition of goods, {shown} %",
+            rate,
+            "standard",
+            "reverse_charge",
+            "goods",
+            collected_account=owed,
+            country=country,
+        ),
+    ]
+
+
 def templates_for(country: str, region: str | None = None) -> list[TaxTemplate]:
     """The taxes an organization of ``country`` starts with."""
     explicit = _from_template_file(country)
@@ -231,6 +272,7 @@ def templates_for(country: str, region: str | None = None) -> list[TaxTemplate]:
                 mention="Reverse charge — Article 196 Directive 2006/112/EC",
             ),
         ]
+        taxes += _self_assessed(country)
     if country == "ZM":
         return taxes  # the ZRA codes name exports (C1) and exempt supplies (D) already
     codes = {tax.code for tax in taxes}

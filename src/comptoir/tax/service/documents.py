@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Literal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -66,8 +67,10 @@ def calculate_document(
     lines: Sequence[DocumentLine],
     prices_include_tax: bool = False,
     rounding: Rounding | None = None,
+    side: Literal["sale", "purchase"] | None = None,
 ) -> Calculation:
-    """What every document calls: its lines' net, tax and gross, per tax and in total."""
+    """What every document calls: its lines' net, tax and gross, per tax and in total.
+    A ``side`` of "sale" refuses the taxes a buyer self-assesses, which no seller charges."""
     errors: list[FieldError] = []
     code = (currency or "").strip().upper()
     if code not in currency_codes():
@@ -95,6 +98,16 @@ def calculate_document(
         except ValidationFailed as exc:
             errors.extend(exc.errors)
             continue
+        if side == "sale":
+            errors.extend(
+                FieldError(
+                    f"{prefix}.tax_codes",
+                    f"{rule.code} is self-assessed by the buyer: use it on purchases.",
+                    "self_assessed_on_sale",
+                )
+                for rule in rules
+                if rule.self_assessed
+            )
         inputs.append(LineInput(quantity, price, rules, discount))
     if errors:
         raise ValidationFailed(errors)

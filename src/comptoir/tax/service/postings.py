@@ -6,6 +6,13 @@ A sale credits each line's net to its revenue account, each tax to its collected
 debits the gross to the receivable; a purchase mirrors it on expense, deductible-tax and
 payable accounts. Tax lines carry their tax's code and base, and base lines the code of
 the line's first tax, so that VAT returns read everything from the ledger.
+
+A purchase under a self-assessed tax (a reverse charge with a rate) owes its VAT and
+deducts it at once: the tax's deductible account is debited and its collected account (the
+self-assessed VAT account, 4452 in France) credited, while the supplier is owed the net.
+The deductible VAT of a line booked to an asset account (a capitalised purchase) goes to
+the chart's ``tax_deductible_assets`` account when it has one, as French returns show VAT
+on fixed assets apart; each part keeps its own base.
 """
 
 from __future__ import annotations
@@ -67,6 +74,46 @@ def _line(
     )
 
 
+@dataclass
+class _Part:
+    """The share of one tax on one account: its base and amount."""
+
+    base: int = 0
+    amount: int = 0
+
+
+def _capitalised(session: Session, references: set[str]) -> set[str]:
+    """Which of these line accounts (codes or ids) are assets: a purchase capitalised."""
+    found = set()
+    for reference in references:
+        try:
+            account = accounts.resolve(session, reference)
+        except ValidationFailed:
+            continue  # the entry refuses an unknown account by itself
+        if account.type == "asset":
+            found.add(reference)
+    return found
+
+
+def _on_assets(
+    session: Session, side: Side, line_accounts: Sequence[str], deductible: set[uuid.UUID]
+) -> tuple[dict[uuid.UUID, uuid.UUID], set[str]]:
+    """Where deductible VAT goes instead when the purchase is capitalised (each deductible
+    VAT account to the chart's account for VAT on fixed assets; a levy's own account
+    stays), and the line accounts that are capitalised."""
+    if side != "purchase":
+        return {}, set()
+    on_assets = accounts.first_of_subtype(session, "tax_deductible_assets")
+    if on_assets is None:
+        return {}, set()
+    diverted = {
+        account_id: on_assets.id
+        for account_id in deductible
+        if accounts.get(session, account_id).subtype == "tax_deductible"
+    }
+    return diverted, _capitalised(session, set(line_accounts)) if diverted else set()
+
+
 def entry_lines(
     session: Session,
     calculation: Calculation,
@@ -102,37 +149,84 @@ def entry_lines(
         for (account, code), units in merged.items()
         if units
     ]
+    self_assessed = [total for total in calculation.taxes if total.self_assessed]
+    if side == "sale" and self_assessed:
+        raise ValidationFailed.single(
+            "tax_codes",
+            f"{self_assessed[0].code} is self-assessed by the buyer: use it on purchases.",
+            "self_assessed_on_sale",
+        )
     account_ids = {tax.code: _tax_account(tax, side) for tax in found.values()}
+    # A self-assessed tax is owed on its collected account, whatever its exigibility.
+    owed_ids = {total.code: found[total.code].collected_account_id for total in self_assessed}
+    role = "deductible" if side == "purchase" else "collected"
     missing = [
-        total.code
+        (role, total.code)
         for total in calculation.taxes
         if total.amount and not account_ids.get(total.code)
+    ] + [
+        ("collected", total.code)
+        for total in self_assessed
+        if total.amount and not owed_ids[total.code]
     ]
     if missing:
+        what, code = missing[0]
         raise ValidationFailed.single(
             "taxes",
-            f"No {'deductible' if side == 'purchase' else 'collected'} account on tax "
-            f"{', '.join(missing)}: set one under Settings → Taxes.",
+            f"No {what} account on tax {code}: set one under Settings → Taxes.",
             "no_account",
         )
-    account_codes = accounts.codes_of(session, (i for i in account_ids.values() if i is not None))
+    diverted, capitalised = _on_assets(
+        session, side, line_accounts, {i for i in account_ids.values() if i is not None}
+    )
+    parts: dict[str, dict[uuid.UUID, _Part]] = defaultdict(dict)
+    for account, line in zip(line_accounts, calculation.lines, strict=True):
+        for line_tax in line.taxes:
+            target = account_ids.get(line_tax.code)
+            if target is None:
+                continue  # a tax of no amount on a tax without an account
+            if account in capitalised:
+                target = diverted.get(target, target)
+            part = parts[line_tax.code].setdefault(target, _Part())
+            part.base += line_tax.base
+            part.amount += line_tax.amount
+    account_codes = accounts.codes_of(
+        session,
+        {target for by_account in parts.values() for target in by_account}
+        | {i for i in owed_ids.values() if i is not None},
+    )
     for total in calculation.taxes:
         if not total.amount:
             continue
-        account_id = account_ids[total.code]
-        assert account_id is not None
-        result.append(
-            _line(
-                account_codes[account_id],
-                total.amount,
-                natural,
-                currency,
-                label=label,
-                party_id=party_id,
-                tax_code=total.code,
-                tax_base=total.base,
+        for target, part in parts[total.code].items():
+            if part.amount:
+                result.append(
+                    _line(
+                        account_codes[target],
+                        part.amount,
+                        natural,
+                        currency,
+                        label=label,
+                        party_id=party_id,
+                        tax_code=total.code,
+                        tax_base=part.base,
+                    )
+                )
+        if total.self_assessed:
+            owed = owed_ids[total.code]
+            assert owed is not None
+            result.append(
+                _line(
+                    account_codes[owed],
+                    total.amount,
+                    counter,
+                    currency,
+                    label=label,
+                    party_id=party_id,
+                    tax_code=total.code,
+                    tax_base=total.base,
+                )
             )
-        )
     if calculation.gross:
         result.append(
             _line(

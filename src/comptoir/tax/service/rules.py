@@ -26,7 +26,7 @@ from comptoir.kit import identifiers
 from comptoir.kit.errors import FieldError, ValidationFailed
 from comptoir.tax.models import Tax
 from comptoir.tax.service.catalog import EU_MEMBERS
-from comptoir.tax.service.taxes import PRODUCT_CATEGORIES
+from comptoir.tax.service.taxes import PRODUCT_CATEGORIES, is_self_assessed
 
 Place = Literal["domestic", "intra_eu", "abroad"]
 BuyerStatus = Literal["business_vat", "business", "consumer"]
@@ -163,9 +163,12 @@ def _region_rank(tax: Tax, sale: Sale) -> int:
 def pick_tax(candidates: Sequence[Tax], rule: SalesRule, sale: Sale) -> Tax | None:
     """The best of the organization's active taxes for the rule: of its treatment (and, for
     domestic sales, the product's category), preferring one made for this kind of supply
-    (FR-20-S, VAT on payment, for services), then the buyer's region (US states)."""
+    (FR-20-S, VAT on payment, for services), then the buyer's region (US states). A tax
+    the buyer self-assesses is for purchases: a sale never takes it."""
     treatments = _DOMESTIC_TREATMENTS if rule.treatment == "domestic" else {rule.treatment}
-    fitting = [tax for tax in candidates if tax.treatment in treatments]
+    fitting = [
+        tax for tax in candidates if tax.treatment in treatments and not is_self_assessed(tax)
+    ]
     if rule.tax_category == "product":
         fitting = [tax for tax in fitting if tax.category == sale.category]
     if not fitting:

@@ -46,19 +46,24 @@ TREATMENTS = (
     "levy",
 )
 SUPPLIES = ("any", "goods", "services")
+# A reverse charge at a non-zero rate is VAT the buyer owes instead of the seller.
+SELF_ASSESSED_TREATMENTS = frozenset({"reverse_charge", "domestic_reverse_charge"})
 # The largest values the columns hold: Numeric(9, 6) and Numeric(18, 6).
 MAX_RATE = Decimal("999.999999")
 MAX_FIXED = Decimal("999999999999.999999")
 
 
 def _account_id(session: Session, reference: str) -> uuid.UUID | None:
-    if not reference:
-        return None
-    if reference.startswith("subtype:"):
-        account = accounts.first_of_subtype(session, reference.removeprefix("subtype:"))
-    else:
-        account = accounts.by_code(session, reference)
-    return account.id if account else None
+    """The account a template names: a code or ``subtype:<subtype>``; several separated by
+    ``|`` name the first the chart has (``subtype:tax_self_assessed|subtype:tax_collected``)."""
+    for choice in reference.split("|"):
+        if choice.startswith("subtype:"):
+            account = accounts.first_of_subtype(session, choice.removeprefix("subtype:"))
+        else:
+            account = accounts.by_code(session, choice) if choice else None
+        if account is not None:
+            return account.id
+    return None
 
 
 class NewOrganization(Protocol):
@@ -273,6 +278,13 @@ def rules_for(
     return [rule_of(tax) for tax in ordered]
 
 
+def is_self_assessed(tax: Tax) -> bool:
+    """Whether the buyer accounts for this tax (due and deductible) rather than paying it to
+    the seller: a reverse charge with a rate, used on purchases."""
+    charged = tax.amount if tax.kind == "fixed" else tax.rate
+    return tax.treatment in SELF_ASSESSED_TREATMENTS and bool(charged)
+
+
 def rule_of(tax: Tax) -> TaxRule:
     return TaxRule(
         code=tax.code,
@@ -281,6 +293,7 @@ def rule_of(tax: Tax) -> TaxRule:
         amount=tax.amount,
         compound=tax.compound,
         price_included=tax.price_included,
+        self_assessed=is_self_assessed(tax),
     )
 
 
