@@ -98,8 +98,10 @@ def _count_moved(session: Session, pending: dict[str, _Pending], settled: Settle
             continue
         # Transfers move the pending balance the other way: what they moved is its mirror.
         item.moved_base -= line.debit - line.credit
-        item.moved_amount -= line.amount_currency
         item.moved_tax_base -= line.tax_base or 0
+        # A step carried in the base currency moved nothing of the document's currency.
+        if line.currency == item.currency:
+            item.moved_amount -= line.amount_currency
 
 
 def _transfer_lines(
