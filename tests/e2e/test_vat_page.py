@@ -63,6 +63,9 @@ def test_the_return_drills_down_and_files(page: Page, live_server: LiveServer) -
     _screenshots(page, "vat-lines")
 
     page.get_by_role("link", name="VAT return").first.click()
+    page.get_by_label("Year").fill("2026")
+    page.get_by_label("Period").select_option("Q1")
+    page.get_by_role("button", name="Show").click()
     page.get_by_role("button", name="File the return").click()
     expect(page.locator(".field-error")).to_contain_text("Tick the box to confirm")
     page.get_by_label("Reference").fill("CA3 T1 2026")

@@ -45,7 +45,7 @@ def test_sign_up_invite_and_join_as_accountant(
     expect(page).to_have_url(f"{live_server.url}/")
     expect(page.get_by_role("heading", name="Welcome, Ada")).to_be_visible()
 
-    page.get_by_role("link", name="Settings").first.click()
+    page.get_by_role("link", name="Settings", exact=True).first.click()
     page.get_by_role("navigation", name="Settings").get_by_role("link", name="Members").click()
     accept_url = invite(page, invitee, "accountant", company)
     assert accept_url.startswith(f"{live_server.url}/invitations/")
@@ -166,7 +166,7 @@ def test_the_dashboard_on_a_phone_collapses_the_navigation(
 
     menu.click()
     expect(navigation).to_be_visible()
-    expect(navigation.get_by_role("link", name="Settings")).to_be_visible()
+    expect(navigation.get_by_role("link", name="Settings", exact=True)).to_be_visible()
 
 
 def test_an_owner_changes_a_role_in_place(

@@ -83,8 +83,10 @@ class Choice:
 def _choose(period: str, year: str, part: str, layout: str) -> Choice:
     """The period from ``period`` (links) or from the picker's year and part."""
     if not period and not year:
+        # The quarter to file now: the last one that is over.
         today = _today()
-        period = f"{today.year}-Q{(today.month + 2) // 3}"
+        quarter = (today.month + 2) // 3 - 1
+        period = f"{today.year}-Q{quarter}" if quarter else f"{today.year - 1}-Q4"
     if not period:
         period = f"{year.strip()}-{part}" if part else year.strip()
     values = {"period": period, "layout": layout}
@@ -168,6 +170,7 @@ def _page(
         "chart_year": year,
         "notice": NOTICES.get(notice),
         "can_file": visitor.can("reports:write"),
+        "period_open": choice.period is not None and choice.period.end >= _today(),
         "period_name": lambda filed: vat_periods.between(filed.period_start, filed.period_end).name,
         "base_currency": visitor.organization.base_currency,
         **page_formats(visitor.organization),
