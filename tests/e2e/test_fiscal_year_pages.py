@@ -49,7 +49,9 @@ def test_hub_close_and_settings(page: Page, live_server: LiveServer) -> None:
     sign_up(page, email, "Clôture Nette SARL")
     _books(live_server, email)
 
-    page.get_by_role("navigation", name="Main").get_by_role("link", name="Accounting", exact=True).click()
+    page.get_by_role("navigation", name="Main").get_by_role(
+        "link", name="Accounting", exact=True
+    ).click()
     expect(page.get_by_role("heading", name="Accounting", exact=True)).to_be_visible()
     # Latest first: 2026, then 2025.
     page.get_by_label("Fiscal year").select_option(index=1)
