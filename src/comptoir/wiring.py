@@ -28,11 +28,12 @@ from comptoir.purchases.service import bills, expenses, supplier_payments
 from comptoir.purchases.service import notices as purchase_notices
 from comptoir.sales import events as sales_events
 from comptoir.sales.service import documents, notices, payments, recurring
+from comptoir.sales.service import settings as sales_settings
 from comptoir.tax.service import taxes
 from comptoir.webhooks import events as webhook_events
 
 # In this order: taxes point at the accounts of the chart the ledger sets up.
-ON_ORGANIZATION_CREATED = (charts.set_up_books, taxes.set_up_taxes)
+ON_ORGANIZATION_CREATED = (charts.set_up_books, taxes.set_up_taxes, sales_settings.set_up)
 PARTY_USED_BY = (
     documents.document_uses_party,
     payments.payment_uses_party,

@@ -14,6 +14,8 @@ from comptoir.identity.service import organizations
 from comptoir.kit.errors import FieldError, ValidationFailed
 from comptoir.kit.identifiers import require_valid
 from comptoir.kit.money import parse_amount
+from comptoir.kit.tenancy import as_organization
+from comptoir.ledger.service.organization import OrganizationFacts
 from comptoir.sales.models import SalesSettings
 from comptoir.sales.service import numbering
 
@@ -30,6 +32,14 @@ MIN_REMINDER_OFFSET = -60
 MAX_REMINDER_OFFSET = 365
 MAX_REMINDERS = 10
 _DAYS = re.compile(r"[+-]?[0-9]{1,4}")
+
+
+def set_up(session: Session, organization: OrganizationFacts) -> None:
+    """Give a new organization its settings row at once: created on a first read instead,
+    a read request would have to write, which SQLite refuses to a reading transaction
+    when another write came in since it began."""
+    with as_organization(session, organization.id):
+        get(session)
 
 
 def get(session: Session) -> SalesSettings:
