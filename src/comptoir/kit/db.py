@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
@@ -114,6 +114,19 @@ class Database:
             session.close()
             if writer is not None:
                 writer.release()
+
+    def stream_for(
+        self, organization_id: uuid.UUID, produce: Callable[[Session], Iterator[bytes]]
+    ) -> Iterator[bytes]:
+        """What ``produce`` writes from a read-only session of its own, scoped to one
+        organization: for a download sent after the request's session has closed, the
+        session living as long as the download."""
+        session = self.session(write=False)
+        try:
+            tenancy.set_organization(session, organization_id)
+            yield from produce(session)
+        finally:
+            session.close()
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -28,7 +28,6 @@ from comptoir.identity.service import organizations
 from comptoir.kit import clock
 from comptoir.kit.db import Database
 from comptoir.kit.errors import ValidationFailed
-from comptoir.kit.tenancy import set_organization
 from comptoir.ledger.service import extraction, organization, periods
 
 Format = Literal["pennylane", "sage", "sage-tab", "csv", "hledger", "beancount"]
@@ -211,9 +210,4 @@ def generate(session: Session, chosen: Plan) -> Iterator[bytes]:
 def stream(database: Database, chosen: Plan) -> Iterator[bytes]:
     """The file from a read-only session of its own, for a response sent after the request's
     session has closed; the session lives as long as the download."""
-    session = database.session(write=False)
-    try:
-        set_organization(session, chosen.organization_id)
-        yield from generate(session, chosen)
-    finally:
-        session.close()
+    return database.stream_for(chosen.organization_id, lambda session: generate(session, chosen))
